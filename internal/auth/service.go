@@ -1,0 +1,139 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// RenewWindow is how far a cookie-authenticated request pushes a session's
+// expiry: to at least now + RenewWindow, never shorter (InfluxDB's rule).
+const RenewWindow = 5 * time.Minute
+
+// lastSeenResolution bounds how often a session's last-seen time is written.
+const lastSeenResolution = time.Minute
+
+// Config holds what a Service is built from.
+type Config struct {
+	Users    UserStore
+	Tenants  TenantStore
+	Tokens   TokenStore
+	Sessions SessionStore
+	Hasher   *Hasher
+
+	// SessionLength is the lifetime of a new session (10 minutes when 0).
+	SessionLength time.Duration
+	// RenewDisabled turns off sliding renewal.
+	RenewDisabled bool
+	// Policy bounds new passwords (DefaultPolicy when zero).
+	Policy PasswordPolicy
+	// UserCacheTTL bounds how long a user read from the store is reused on
+	// the session-check path (2s when 0; negative disables the cache).
+	UserCacheTTL time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Logger receives operator logs (discarded when nil).
+	Logger *slog.Logger
+}
+
+// Service is sessiond's core. Every dialect calls it; it calls the stores.
+type Service struct {
+	users    UserStore
+	tenants  TenantStore
+	tokens   TokenStore
+	sessions SessionStore
+	hasher   *Hasher
+
+	sessionLength time.Duration
+	renewDisabled bool
+	policy        PasswordPolicy
+	cacheTTL      time.Duration
+	now           func() time.Time
+	log           *slog.Logger
+
+	cache sync.Map // user ID -> *cachedUser
+}
+
+type cachedUser struct {
+	u  *User
+	at time.Time
+}
+
+// NewService returns a Service over the stores in cfg.
+func NewService(cfg Config) *Service {
+	s := &Service{
+		users: cfg.Users, tenants: cfg.Tenants, tokens: cfg.Tokens, sessions: cfg.Sessions,
+		hasher: cfg.Hasher, sessionLength: cfg.SessionLength, renewDisabled: cfg.RenewDisabled,
+		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
+	}
+	if s.sessionLength <= 0 {
+		s.sessionLength = 10 * time.Minute
+	}
+	if s.policy == (PasswordPolicy{}) {
+		s.policy = DefaultPolicy
+	}
+	if s.cacheTTL == 0 {
+		s.cacheTTL = 2 * time.Second
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.hasher == nil {
+		s.hasher = NewHasher(DefaultArgon2, 0, 0)
+	}
+	return s
+}
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// SessionLength returns the lifetime of new sessions.
+func (s *Service) SessionLength() time.Duration { return s.sessionLength }
+
+// Policy returns the password policy.
+func (s *Service) Policy() PasswordPolicy { return s.policy }
+
+// Hasher returns the password hasher.
+func (s *Service) Hasher() *Hasher { return s.hasher }
+
+// Init makes sure the default tenant exists.
+func (s *Service) Init(ctx context.Context) error {
+	_, err := s.tenants.TenantByID(ctx, DefaultTenantID)
+	if ErrorCode(err) != ENotFound {
+		return err
+	}
+	now := s.now().UTC()
+	err = s.tenants.CreateTenant(ctx, &Tenant{ID: DefaultTenantID, Name: DefaultTenantName, Settings: map[string]string{}, CreatedAt: now, UpdatedAt: now})
+	if ErrorCode(err) == EConflict {
+		return nil // another instance made it first
+	}
+	return err
+}
+
+// cachedUser returns the user for the session-check path, from the cache
+// when it is fresh enough.
+func (s *Service) cachedUser(ctx context.Context, tenantID, id string) (*User, error) {
+	now := s.now()
+	if s.cacheTTL > 0 {
+		if v, ok := s.cache.Load(id); ok {
+			c := v.(*cachedUser)
+			if now.Sub(c.at) < s.cacheTTL && c.u.TenantID == tenantID {
+				return c.u, nil
+			}
+		}
+	}
+	u, err := s.users.UserByID(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.cacheTTL > 0 {
+		s.cache.Store(id, &cachedUser{u: u, at: now})
+	}
+	return u, nil
+}
+
+func (s *Service) forget(userID string) { s.cache.Delete(userID) }

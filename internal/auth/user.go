@@ -1,0 +1,226 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+)
+
+// NewUser describes a user to create.
+type NewUser struct {
+	TenantID string
+	Name     string
+	Email    string
+	Password string // optional; no password means the user cannot sign in yet
+	State    UserState
+	Admin    bool
+	ID       string // optional; a fresh ID when empty
+}
+
+// UserUpdate changes some fields of a user; nil fields stay as they are.
+type UserUpdate struct {
+	Name     *string
+	Email    *string
+	State    *UserState
+	Admin    *bool
+	Presence *string
+}
+
+func validName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return Errorf(EInvalid, "user name is required")
+	}
+	if len(name) > 256 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\r\n") {
+		return Errorf(EInvalid, "user name is invalid")
+	}
+	return nil
+}
+
+func validEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \x00\r\n") {
+		return Errorf(EInvalid, "email is invalid")
+	}
+	return nil
+}
+
+// CreateUser creates a user, hashing its password when one is given.
+// Returns EInvalid, EPasswordRule or EConflict.
+func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
+	if err := validName(nu.Name); err != nil {
+		return nil, err
+	}
+	if err := validEmail(nu.Email); err != nil {
+		return nil, err
+	}
+	if nu.State == "" {
+		nu.State = StateActive
+	}
+	if !nu.State.Valid() {
+		return nil, Errorf(EInvalid, "invalid user status")
+	}
+	if nu.ID != "" && !ValidID(nu.ID) {
+		return nil, Errorf(EInvalid, "invalid user ID")
+	}
+	if nu.ID == "" {
+		nu.ID = NewID()
+	}
+	now := s.now().UTC()
+	u := &User{ID: nu.ID, TenantID: nu.TenantID, Name: nu.Name, Email: nu.Email, State: nu.State, Admin: nu.Admin, CreatedAt: now, UpdatedAt: now}
+	if nu.Password != "" {
+		if err := s.policy.Check(nu.Password); err != nil {
+			return nil, err
+		}
+		h, err := s.hasher.Hash(ctx, nu.Password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = h
+	}
+	if err := s.users.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// User returns one user of the tenant. ErrUserNotFound.
+func (s *Service) User(ctx context.Context, tenantID, id string) (*User, error) {
+	return s.users.UserByID(ctx, tenantID, id)
+}
+
+// UserByName returns one user of the tenant by login name. ErrUserNotFound.
+func (s *Service) UserByName(ctx context.Context, tenantID, name string) (*User, error) {
+	return s.users.UserByName(ctx, tenantID, name)
+}
+
+// UserByLogin returns the user whose name, or else email, is login.
+func (s *Service) UserByLogin(ctx context.Context, tenantID, login string) (*User, error) {
+	return s.lookupLogin(ctx, tenantID, login, true)
+}
+
+// Users lists users of a tenant.
+func (s *Service) Users(ctx context.Context, f UserFilter) ([]*User, error) {
+	return s.users.ListUsers(ctx, f)
+}
+
+// UpdateUser applies upd. Making a user anything but active ends all of
+// their sessions at once. Returns ErrUserNotFound, EInvalid or EConflict.
+func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, upd UserUpdate) (*User, error) {
+	u, err := s.users.UserByID(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if upd.Name != nil {
+		if err := validName(*upd.Name); err != nil {
+			return nil, err
+		}
+		u.Name = *upd.Name
+	}
+	if upd.Email != nil {
+		if err := validEmail(*upd.Email); err != nil {
+			return nil, err
+		}
+		u.Email = *upd.Email
+	}
+	if upd.State != nil {
+		if !upd.State.Valid() {
+			return nil, Errorf(EInvalid, "invalid user status")
+		}
+		u.State = *upd.State
+	}
+	if upd.Admin != nil {
+		u.Admin = *upd.Admin
+	}
+	if upd.Presence != nil {
+		u.Presence = *upd.Presence
+	}
+	u.UpdatedAt = s.now().UTC()
+	if err := s.users.UpdateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	s.forget(u.ID)
+	if u.State != StateActive {
+		if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, ""); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// SetPresence records a dialect presence status (such as logged_out)
+// without touching anything else.
+func (s *Service) SetPresence(ctx context.Context, tenantID, id, presence string) error {
+	_, err := s.UpdateUser(ctx, tenantID, id, UserUpdate{Presence: &presence})
+	return err
+}
+
+// DeleteUser removes a user, their sessions and their API tokens.
+// ErrUserNotFound.
+func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
+	if err := s.users.DeleteUser(ctx, tenantID, id); err != nil {
+		return err
+	}
+	s.forget(id)
+	if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, ""); err != nil {
+		return err
+	}
+	toks, err := s.tokens.ListTokens(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if err := s.tokens.DeleteToken(ctx, tenantID, t.ID); err != nil && ErrorCode(err) != ENotFound {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetPassword sets a user's password without asking for the old one.
+// When endOthers is set, every session of the user but keepSession ends.
+// Returns ErrUserNotFound or EPasswordRule.
+func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endOthers bool, keepSession string) error {
+	if err := s.policy.Check(pw); err != nil {
+		return err
+	}
+	u, err := s.users.UserByID(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	h, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash = h
+	u.UpdatedAt = s.now().UTC()
+	if err := s.users.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	s.forget(id)
+	if endOthers {
+		if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, keepSession); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ChangePassword sets a new password after checking the old one.
+// Returns ErrWrongOldPassword, EPasswordRule or ErrUserNotFound.
+func (s *Service) ChangePassword(ctx context.Context, tenantID, id, oldPw, newPw string, endOthers bool, keepSession string) error {
+	u, err := s.users.UserByID(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	ok, _, err := s.hasher.Verify(ctx, u.PasswordHash, oldPw)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrWrongOldPassword
+	}
+	return s.SetPassword(ctx, tenantID, id, newPw, endOthers, keepSession)
+}

@@ -1,0 +1,374 @@
+// Package memstore keeps sessions in memory: the default, as in InfluxDB,
+// where sessions end at expiry and at restart.
+//
+// Sessions are held in a compact form (times as integers, the public ID as
+// bytes, repeated strings shared) with three indexes: by token hash, by ID
+// and by user. A min-heap of expiry times lets a janitor drop expired
+// sessions in small batches, so neither a request nor the janitor ever walks
+// every session while holding the lock.
+package memstore
+
+import (
+	"container/heap"
+	"context"
+	"encoding/hex"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+var _ auth.SessionStore = (*SessionStore)(nil)
+
+type userKey struct{ tenant, user string }
+
+// userSessions is one user's entry in the by-user index.
+type userSessions struct {
+	key  userKey
+	list []*entry
+}
+
+type entry struct {
+	hash      auth.Hash
+	id        [8]byte
+	owner     *userSessions
+	origin    auth.Origin
+	created   int64 // Unix nanoseconds
+	expires   int64
+	lastSeen  int64
+	ip        string
+	userAgent string
+	device    map[string]string
+	heapIdx   int32
+	userPos   int32
+}
+
+// SessionStore is an in-memory auth.SessionStore. The zero value is not
+// usable; call New.
+type SessionStore struct {
+	mu      sync.RWMutex
+	byHash  map[auth.Hash]*entry
+	byID    map[[8]byte]*entry
+	byUser  map[userKey]*userSessions
+	expiry  expiryHeap
+	strings map[string]string // interned IPs and User-Agents
+	now     func() time.Time
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// maxInterned bounds the table of shared IP and User-Agent strings.
+const maxInterned = 1 << 16
+
+// janitorBatch is how many expired sessions are dropped per lock hold.
+const janitorBatch = 512
+
+// New returns an empty store. now is its clock (time.Now when nil). When
+// sweep is positive a janitor drops expired sessions every sweep until
+// Close; lookups never return an expired session either way.
+func New(now func() time.Time, sweep time.Duration) *SessionStore {
+	if now == nil {
+		now = time.Now
+	}
+	s := &SessionStore{
+		byHash: map[auth.Hash]*entry{}, byID: map[[8]byte]*entry{}, byUser: map[userKey]*userSessions{},
+		strings: map[string]string{}, now: now, stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	if sweep > 0 {
+		go s.janitor(sweep)
+	} else {
+		close(s.done)
+	}
+	return s
+}
+
+// Close stops the janitor.
+func (s *SessionStore) Close() error {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.done
+	return nil
+}
+
+func (s *SessionStore) janitor(every time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			for s.Sweep() == janitorBatch {
+			}
+		}
+	}
+}
+
+// Sweep drops up to one batch of expired sessions and returns how many it
+// dropped.
+func (s *SessionStore) Sweep() int {
+	now := s.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for n < janitorBatch && len(s.expiry) > 0 && s.expiry[0].expires <= now {
+		s.remove(s.expiry[0])
+		n++
+	}
+	return n
+}
+
+func parseID(id string) ([8]byte, bool) {
+	var b [8]byte
+	if len(id) != 16 || strings.ToLower(id) != id {
+		return b, false
+	}
+	_, err := hex.Decode(b[:], []byte(id))
+	return b, err == nil
+}
+
+func (s *SessionStore) intern(v string) string {
+	if v == "" {
+		return ""
+	}
+	if w, ok := s.strings[v]; ok {
+		return w
+	}
+	if len(s.strings) < maxInterned {
+		s.strings[v] = v
+	}
+	return v
+}
+
+// CreateSession implements auth.SessionStore.
+func (s *SessionStore) CreateSession(_ context.Context, in *auth.Session) error {
+	id, ok := parseID(in.ID)
+	if !ok {
+		return auth.Errorf(auth.EInvalid, "invalid session ID")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.byID[id]; dup {
+		return auth.Errorf(auth.EConflict, "session exists")
+	}
+	if _, dup := s.byHash[in.TokenHash]; dup {
+		return auth.Errorf(auth.EConflict, "session exists")
+	}
+	k := userKey{in.TenantID, in.UserID}
+	us := s.byUser[k]
+	if us == nil {
+		us = &userSessions{key: k}
+		s.byUser[k] = us
+	}
+	e := &entry{
+		hash: in.TokenHash, id: id, owner: us, origin: in.Origin,
+		created: in.CreatedAt.UnixNano(), expires: in.ExpiresAt.UnixNano(), lastSeen: in.LastSeen.UnixNano(),
+		ip: s.intern(in.IP), userAgent: s.intern(in.UserAgent), device: maps.Clone(in.Device),
+		userPos: int32(len(us.list)),
+	}
+	us.list = append(us.list, e)
+	s.byHash[e.hash] = e
+	s.byID[id] = e
+	heap.Push(&s.expiry, e)
+	return nil
+}
+
+// remove drops e from every index. Callers hold the write lock.
+func (s *SessionStore) remove(e *entry) {
+	delete(s.byHash, e.hash)
+	delete(s.byID, e.id)
+	heap.Remove(&s.expiry, int(e.heapIdx))
+	us := e.owner
+	last := len(us.list) - 1
+	moved := us.list[last]
+	us.list[e.userPos] = moved
+	moved.userPos = e.userPos
+	us.list[last] = nil
+	us.list = us.list[:last]
+	if len(us.list) == 0 {
+		delete(s.byUser, us.key)
+	} else if cap(us.list) > 16 && len(us.list) < cap(us.list)/4 {
+		us.list = slices.Clip(us.list)
+	}
+}
+
+func (e *entry) session() *auth.Session {
+	return &auth.Session{
+		ID: hex.EncodeToString(e.id[:]), TokenHash: e.hash, UserID: e.owner.key.user, TenantID: e.owner.key.tenant,
+		Origin: e.origin, CreatedAt: time.Unix(0, e.created).UTC(), ExpiresAt: time.Unix(0, e.expires).UTC(),
+		LastSeen: time.Unix(0, e.lastSeen).UTC(), IP: e.ip, UserAgent: e.userAgent, Device: maps.Clone(e.device),
+	}
+}
+
+func (s *SessionStore) live(e *entry) bool { return e != nil && e.expires > s.now().UnixNano() }
+
+// SessionByTokenHash implements auth.SessionStore.
+func (s *SessionStore) SessionByTokenHash(_ context.Context, h auth.Hash) (*auth.Session, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e := s.byHash[h]
+	if !s.live(e) {
+		return nil, auth.ErrSessionNotFound
+	}
+	return e.session(), nil
+}
+
+// SessionByID implements auth.SessionStore.
+func (s *SessionStore) SessionByID(_ context.Context, id string) (*auth.Session, error) {
+	b, ok := parseID(id)
+	if !ok {
+		return nil, auth.ErrSessionNotFound
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e := s.byID[b]
+	if !s.live(e) {
+		return nil, auth.ErrSessionNotFound
+	}
+	return e.session(), nil
+}
+
+// TouchSession implements auth.SessionStore.
+func (s *SessionStore) TouchSession(_ context.Context, id string, lastSeen, expiresAt time.Time) error {
+	b, ok := parseID(id)
+	if !ok {
+		return auth.ErrSessionNotFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.byID[b]
+	if !s.live(e) {
+		return auth.ErrSessionNotFound
+	}
+	e.lastSeen = lastSeen.UnixNano()
+	if exp := expiresAt.UnixNano(); exp != e.expires {
+		e.expires = exp
+		heap.Fix(&s.expiry, int(e.heapIdx))
+	}
+	return nil
+}
+
+// DeleteSession implements auth.SessionStore.
+func (s *SessionStore) DeleteSession(_ context.Context, id string) error {
+	b, ok := parseID(id)
+	if !ok {
+		return auth.ErrSessionNotFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.byID[b]
+	if e == nil {
+		return auth.ErrSessionNotFound
+	}
+	s.remove(e)
+	return nil
+}
+
+// UserSessions implements auth.SessionStore.
+func (s *SessionStore) UserSessions(_ context.Context, tenantID, userID string) ([]*auth.Session, error) {
+	s.mu.RLock()
+	us := s.byUser[userKey{tenantID, userID}]
+	var out []*auth.Session
+	if us != nil {
+		out = make([]*auth.Session, 0, len(us.list))
+		for _, e := range us.list {
+			if s.live(e) {
+				out = append(out, e.session())
+			}
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *auth.Session) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, nil
+}
+
+// DeleteUserSessions implements auth.SessionStore.
+func (s *SessionStore) DeleteUserSessions(_ context.Context, tenantID, userID, except string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	us := s.byUser[userKey{tenantID, userID}]
+	if us == nil {
+		return 0, nil
+	}
+	keep, _ := parseID(except)
+	n := 0
+	for i := len(us.list) - 1; i >= 0; i-- {
+		if i >= len(us.list) {
+			continue
+		}
+		e := us.list[i]
+		if except != "" && e.id == keep {
+			continue
+		}
+		if s.live(e) {
+			n++
+		}
+		s.remove(e)
+	}
+	return n, nil
+}
+
+// ListSessions implements auth.SessionStore. It walks every session: it is
+// for administrators, never on a request's hot path.
+func (s *SessionStore) ListSessions(_ context.Context, f auth.SessionFilter) ([]*auth.Session, error) {
+	s.mu.RLock()
+	var out []*auth.Session
+	for _, e := range s.byID {
+		if f.TenantID != "" && e.owner.key.tenant != f.TenantID || !s.live(e) {
+			continue
+		}
+		if f.After != "" && hex.EncodeToString(e.id[:]) <= f.After {
+			continue
+		}
+		out = append(out, e.session())
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *auth.Session) int { return strings.Compare(a.ID, b.ID) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// CountSessions implements auth.SessionStore.
+func (s *SessionStore) CountSessions(context.Context) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.byID), nil
+}
+
+// expiryHeap orders entries by expiry, soonest first.
+type expiryHeap []*entry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx = int32(i)
+	h[j].heapIdx = int32(j)
+}
+func (h *expiryHeap) Push(x any) {
+	e := x.(*entry)
+	e.heapIdx = int32(len(*h))
+	*h = append(*h, e)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
+}
