@@ -23,6 +23,7 @@ const (
 	EInternal     = "internal"      // anything else; details never reach a client
 	ERestricted   = "restricted"    // the capability is switched off for this tenant
 	EPasswordRule = "password_rule" // a new password breaks the password policy
+	ETooLarge     = "too_large"     // the request body is over the size limit
 )
 
 // Error is the one error type of sessiond. Code is for programs, Msg for the

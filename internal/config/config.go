@@ -1,0 +1,325 @@
+// Package config holds sessiond's server configuration: defaults, then an
+// optional config file, then SESSIOND_* environment variables, then flags,
+// each later source overriding the earlier. Validate reports every bad
+// value at once.
+package config
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `sessiond serve` needs.
+type Config struct {
+	HTTPBindAddress             string
+	DataDir                     string
+	Store                       string // identity store: "sqlite" (embedded) or a postgres:// URL
+	SessionStore                string // "memory", "sqlite", "postgres", or a redis:// URL
+	SessionLength               time.Duration
+	SessionRenewDisabled        bool
+	TLSCert                     string
+	TLSKey                      string
+	LogLevel                    string
+	HashWorkers                 int
+	PasswordMinLength           int
+	PasswordMaxLength           int
+	EndSessionsOnPasswordChange bool
+	RocketLoginExpiration       time.Duration
+	MaxBodyBytes                int64
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		home = "."
+	}
+	return Config{
+		HTTPBindAddress:             ":8086",
+		DataDir:                     filepath.Join(home, ".sessiond"),
+		Store:                       "sqlite",
+		SessionStore:                "memory",
+		SessionLength:               10 * time.Minute,
+		LogLevel:                    "info",
+		PasswordMinLength:           8,
+		PasswordMaxLength:           72,
+		EndSessionsOnPasswordChange: true,
+		RocketLoginExpiration:       90 * 24 * time.Hour,
+		MaxBodyBytes:                64 << 10,
+	}
+}
+
+// binding reads and writes one setting as text.
+type binding struct {
+	set func(c *Config, v string) error
+	get func(c *Config) string
+}
+
+// option binds one setting to its flag name, which also names its
+// SESSIOND_ variable and its config-file key.
+type option struct {
+	name  string
+	usage string
+	binding
+}
+
+func str(p func(*Config) *string) binding {
+	return binding{func(c *Config, v string) error { *p(c) = v; return nil }, func(c *Config) string { return *p(c) }}
+}
+
+func boolean(p func(*Config) *bool) binding {
+	return binding{func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		*p(c) = b
+		return nil
+	}, func(c *Config) string {
+		return strconv.FormatBool(*p(c))
+	}}
+}
+
+func integer(p func(*Config) *int) binding {
+	return binding{func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("must be a whole number")
+		}
+		*p(c) = n
+		return nil
+	}, func(c *Config) string {
+		return strconv.Itoa(*p(c))
+	}}
+}
+
+// duration accepts Go durations ("10m", "1h30m") and, as InfluxDB's
+// --session-length does, a bare number of minutes.
+func duration(p func(*Config) *time.Duration) binding {
+	return binding{func(c *Config, v string) error {
+		if n, err := strconv.Atoi(v); err == nil {
+			*p(c) = time.Duration(n) * time.Minute
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("must be a duration such as 10m or a number of minutes")
+		}
+		*p(c) = d
+		return nil
+	}, func(c *Config) string {
+		return p(c).String()
+	}}
+}
+
+func options() []option {
+	var o []option
+	add := func(name, usage string, b binding) { o = append(o, option{name, usage, b}) }
+	add("http-bind-address", "address the HTTP server listens on", str(func(c *Config) *string { return &c.HTTPBindAddress }))
+	add("data-dir", "directory of the embedded database", str(func(c *Config) *string { return &c.DataDir }))
+	add("store", `identity store: "sqlite" (embedded) or a postgres:// URL`, str(func(c *Config) *string { return &c.Store }))
+	add("session-store", `session store: "memory", "sqlite", "postgres" or a redis:// URL`, str(func(c *Config) *string { return &c.SessionStore }))
+	add("session-length", "lifetime of a new session (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionLength }))
+	add("session-renew-disabled", "do not extend sessions on use", boolean(func(c *Config) *bool { return &c.SessionRenewDisabled }))
+	add("tls-cert", "TLS certificate file (PEM)", str(func(c *Config) *string { return &c.TLSCert }))
+	add("tls-key", "TLS private key file (PEM)", str(func(c *Config) *string { return &c.TLSKey }))
+	add("log-level", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel }))
+	add("hash-workers", "concurrent password hashes (0: one per CPU)", integer(func(c *Config) *int { return &c.HashWorkers }))
+	add("password-min-length", "shortest password accepted, in bytes", integer(func(c *Config) *int { return &c.PasswordMinLength }))
+	add("password-max-length", "longest password accepted, in bytes", integer(func(c *Config) *int { return &c.PasswordMaxLength }))
+	add("end-sessions-on-password-change", "a password change ends the user's other sessions", boolean(func(c *Config) *bool { return &c.EndSessionsOnPasswordChange }))
+	add("rocketchat-login-expiration", "lifetime of a Rocket.Chat login token", duration(func(c *Config) *time.Duration { return &c.RocketLoginExpiration }))
+	add("max-body-bytes", "largest request body accepted", binding{func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("must be a whole number of bytes")
+		}
+		c.MaxBodyBytes = n
+		return nil
+	}, func(c *Config) string { return strconv.FormatInt(c.MaxBodyBytes, 10) }})
+	return o
+}
+
+// EnvName returns the environment variable of a flag.
+func EnvName(flagName string) string {
+	return "SESSIOND_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Load builds the configuration from args (the flags after "serve"), the
+// environment lookup and the config file named by --config or
+// SESSIOND_CONFIG. It returns one error naming every bad value.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Default()
+	opts := options()
+	var problems []string
+	bad := func(src, name, v string, err error) {
+		problems = append(problems, fmt.Sprintf("%s %s=%q: %v", src, name, v, err))
+	}
+
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flagVals := map[string]string{}
+	configPath := fs.String("config", getenv("SESSIOND_CONFIG"), "config file (JSON, or key: value / key = value lines)")
+	for _, o := range opts {
+		fs.Func(o.name, o.usage+" (default "+o.get(&c)+"; env "+EnvName(o.name)+")", func(v string) error {
+			flagVals[o.name] = v
+			return nil
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments: %q", fs.Args()))
+	}
+
+	if *configPath != "" {
+		file, err := readFile(*configPath)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		known := map[string]bool{}
+		for _, o := range opts {
+			known[o.name] = true
+		}
+		for k := range file {
+			if !known[k] {
+				problems = append(problems, fmt.Sprintf("config file: unknown setting %q", k))
+			}
+		}
+		for _, o := range opts {
+			if v, ok := file[o.name]; ok {
+				if err := o.set(&c, v); err != nil {
+					bad("config file", o.name, v, err)
+				}
+			}
+		}
+	}
+	for _, o := range opts {
+		if v := getenv(EnvName(o.name)); v != "" {
+			if err := o.set(&c, v); err != nil {
+				bad("env", EnvName(o.name), v, err)
+			}
+		}
+	}
+	for _, o := range opts {
+		if v, ok := flagVals[o.name]; ok {
+			if err := o.set(&c, v); err != nil {
+				bad("flag", "--"+o.name, v, err)
+			}
+		}
+	}
+	if err := c.Validate(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return c, errors.New("invalid configuration: " + strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// readFile reads a JSON object or simple "key: value" / "key = value"
+// lines (# starts a comment) into strings keyed by flag name.
+func readFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %v", err)
+	}
+	out := map[string]string{}
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "{") {
+		var raw map[string]any
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return nil, fmt.Errorf("config file %s: %v", path, err)
+		}
+		for k, v := range raw {
+			out[normalKey(k)] = fmt.Sprint(v)
+		}
+		return out, nil
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.IndexAny(line, ":=")
+		if i <= 0 {
+			return nil, fmt.Errorf("config file %s line %d: want key: value", path, n)
+		}
+		v := strings.TrimSpace(line[i+1:])
+		v = strings.Trim(v, `"'`)
+		out[normalKey(strings.TrimSpace(line[:i]))] = v
+	}
+	return out, nil
+}
+
+func normalKey(k string) string { return strings.ToLower(strings.ReplaceAll(k, "_", "-")) }
+
+// Validate reports every invalid value of c in one error.
+func (c Config) Validate() error {
+	var p []string
+	if c.HTTPBindAddress == "" {
+		p = append(p, "http-bind-address must not be empty")
+	}
+	if c.DataDir == "" {
+		p = append(p, "data-dir must not be empty")
+	}
+	if c.Store != "sqlite" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
+		p = append(p, fmt.Sprintf("store %q must be sqlite or a postgres:// URL", c.Store))
+	}
+	switch {
+	case c.SessionStore == "memory", c.SessionStore == "sqlite", c.SessionStore == "postgres",
+		strings.HasPrefix(c.SessionStore, "redis://"), strings.HasPrefix(c.SessionStore, "rediss://"):
+	default:
+		p = append(p, fmt.Sprintf("session-store %q must be memory, sqlite, postgres or a redis:// URL", c.SessionStore))
+	}
+	if c.SessionStore == "postgres" && c.Store == "sqlite" {
+		p = append(p, "session-store postgres needs store to be a postgres:// URL")
+	}
+	if c.SessionLength < time.Second {
+		p = append(p, fmt.Sprintf("session-length %s must be at least 1s", c.SessionLength))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		p = append(p, "tls-cert and tls-key must be set together")
+	}
+	for _, f := range []string{c.TLSCert, c.TLSKey} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				p = append(p, fmt.Sprintf("tls file %q: %v", f, errors.Unwrap(err)))
+			}
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		p = append(p, fmt.Sprintf("log-level %q must be debug, info, warn or error", c.LogLevel))
+	}
+	if c.HashWorkers < 0 {
+		p = append(p, "hash-workers must not be negative")
+	}
+	if c.PasswordMinLength < 8 {
+		p = append(p, fmt.Sprintf("password-min-length %d must be at least 8", c.PasswordMinLength))
+	}
+	if c.PasswordMaxLength < 72 || c.PasswordMaxLength < c.PasswordMinLength {
+		p = append(p, fmt.Sprintf("password-max-length %d must be at least 72 and at least password-min-length", c.PasswordMaxLength))
+	}
+	if c.RocketLoginExpiration < time.Minute {
+		p = append(p, "rocketchat-login-expiration must be at least 1m")
+	}
+	if c.MaxBodyBytes < 1024 {
+		p = append(p, "max-body-bytes must be at least 1024")
+	}
+	if len(p) > 0 {
+		return errors.New(strings.Join(p, "; "))
+	}
+	return nil
+}

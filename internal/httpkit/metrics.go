@@ -1,0 +1,64 @@
+package httpkit
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the Prometheus collectors of one server. Each server has
+// its own registry: no package-level state.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	signIns  *prometheus.CounterVec
+}
+
+// NewMetrics returns a registry with request, latency and sign-in metrics
+// plus the Go runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sessiond_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "sessiond_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sessiond_signins_total", Help: "Sign-in attempts by API and outcome.",
+		}, []string{"api", "outcome"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.signIns, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Register adds a collector (a store's latency histogram, a gauge).
+func (m *Metrics) Register(c prometheus.Collector) error { return m.reg.Register(c) }
+
+// SignIn counts one sign-in attempt of api with outcome (success,
+// failure, inactive, locked, error).
+func (m *Metrics) SignIn(api, outcome string) {
+	if m != nil {
+		m.signIns.WithLabelValues(api, outcome).Inc()
+	}
+}
+
+func (m *Metrics) observe(route string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

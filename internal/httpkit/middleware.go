@@ -1,0 +1,97 @@
+package httpkit
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// PanicWriter answers a request whose handler panicked, in the dialect's
+// own error format.
+type PanicWriter func(w http.ResponseWriter, r *http.Request)
+
+// Wrap gives every request an ID (kept from X-Request-Id when plain, else
+// fresh), reads the Zap-Trace-Span trace ID, recovers panics through
+// onPanic (a bare 500 when nil), observes metrics by route pattern and logs
+// one line per request. Nothing secret is logged: no headers, no query, no
+// body.
+func Wrap(next http.Handler, log *slog.Logger, m *Metrics, onPanic func(r *http.Request) PanicWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(RequestIDHeader)
+		if !acceptID(id) {
+			id = newRequestID()
+		}
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		trace := traceFromSpan(r.Header.Get("Zap-Trace-Span"))
+		if trace != "" {
+			ctx = context.WithValue(ctx, traceIDKey, trace)
+		}
+		r = r.WithContext(ctx)
+		w.Header().Set(RequestIDHeader, id)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+				if !sw.wrote {
+					var pw PanicWriter
+					if onPanic != nil {
+						pw = onPanic(r)
+					}
+					if pw != nil {
+						pw(sw, r)
+					} else {
+						http.Error(sw, "internal error", http.StatusInternalServerError)
+					}
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			status := sw.status
+			if !sw.wrote {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			m.observe(route, status, elapsed)
+			attrs := []slog.Attr{
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
+				slog.Int("status", status), slog.Duration("duration", elapsed), slog.String("remote", ClientIP(r)),
+			}
+			if trace != "" {
+				attrs = append(attrs, slog.String("trace_id", trace))
+			}
+			log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}

@@ -1,0 +1,102 @@
+// Package httpkit is the HTTP plumbing every dialect shares and none owns:
+// request IDs, panic recovery, access logs, metrics, size-capped JSON
+// decoding, client addresses and routing misses. It knows no dialect's
+// wire format; each dialect passes its own error writers in.
+package httpkit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	traceIDKey
+)
+
+// RequestIDHeader carries the request ID back to the client.
+const RequestIDHeader = "X-Request-Id"
+
+// RequestID returns the ID of the request being served, or "".
+func RequestID(ctx context.Context) string {
+	v, _ := ctx.Value(requestIDKey).(string)
+	return v
+}
+
+// TraceID returns the trace ID read from the Zap-Trace-Span header, or "".
+func TraceID(ctx context.Context) string {
+	v, _ := ctx.Value(traceIDKey).(string)
+	return v
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// acceptID keeps a caller-supplied request ID only when it is short and
+// plain, so that nothing odd reaches logs or headers.
+func acceptID(v string) bool {
+	if v == "" || len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// traceFromSpan reads the trace ID of an OpenTracing span context as
+// InfluxDB clients send it in Zap-Trace-Span: Jaeger's
+// "traceid:spanid:parentid:flags" text, or a JSON object with "trace_id".
+func traceFromSpan(v string) string {
+	if v == "" || len(v) > 512 {
+		return ""
+	}
+	if i := strings.Index(v, `"trace_id"`); i >= 0 {
+		rest := strings.TrimLeft(v[i+len(`"trace_id"`):], " :\t")
+		rest = strings.TrimPrefix(rest, `"`)
+		if j := strings.IndexAny(rest, `",} `); j > 0 {
+			rest = rest[:j]
+		}
+		if acceptID(rest) {
+			return rest
+		}
+		return ""
+	}
+	id, _, _ := strings.Cut(v, ":")
+	if acceptID(id) {
+		return id
+	}
+	return ""
+}
+
+// ClientIP returns the address of the peer of r, without the port.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Client describes the caller of r for the session record.
+func Client(r *http.Request) auth.Client {
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	return auth.Client{IP: ClientIP(r), UserAgent: ua}
+}

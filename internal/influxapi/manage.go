@@ -1,0 +1,85 @@
+package influxapi
+
+import (
+	"net/http"
+
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+// The routes in this file are sessiond's own, in InfluxDB's style: one
+// list of sessions per user, whichever API signed them in.
+
+func currentID(c *caller) string {
+	if c.session != nil {
+		return c.session.ID
+	}
+	return ""
+}
+
+// handleListSessions is GET /api/v2/sessions[?userID=]: an admin sees
+// every session of the tenant (or one user's), anyone else their own.
+func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request, c *caller) {
+	userID := r.URL.Query().Get("userID")
+	admin := c.can("read", "users", "")
+	if !admin {
+		if userID != "" && userID != c.user.ID {
+			writeError(w, denied("read", "users", userID), true)
+			return
+		}
+		userID = c.user.ID
+	}
+	var (
+		list []*auth.Session
+		err  error
+	)
+	if userID != "" {
+		list, err = h.svc.UserSessions(r.Context(), tenant, userID)
+	} else {
+		list, err = h.svc.ListSessions(r.Context(), auth.SessionFilter{TenantID: tenant})
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]sessionResponse, 0, len(list))
+	for _, s := range list {
+		out = append(out, newSessionResponse(s, currentID(c)))
+	}
+	respond(w, http.StatusOK, sessionsResponse{Links: map[string]string{"self": "/api/v2/sessions"}, Sessions: out})
+}
+
+// handleRevokeSession is DELETE /api/v2/sessions/{id}: an admin ends any
+// session of the tenant, anyone else only their own; others' look absent.
+func (h *Handler) handleRevokeSession(w http.ResponseWriter, r *http.Request, c *caller) {
+	owner := c.user.ID
+	if c.can("write", "users", "") {
+		owner = ""
+	}
+	if _, err := h.svc.RevokeSession(r.Context(), tenant, owner, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleRevokeUserSessions is DELETE /api/v2/users/{id}/sessions: it ends
+// every session of the user.
+func (h *Handler) handleRevokeUserSessions(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return
+	}
+	if !c.can("write", "users", id) {
+		writeError(w, denied("write", "users", id), true)
+		return
+	}
+	if _, err := h.svc.User(r.Context(), tenant, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.svc.RevokeUserSessions(r.Context(), tenant, id, ""); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,117 @@
+package influxapi
+
+import (
+	"net/http"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
+)
+
+// handleSignin is POST /api/v2/signin: Basic credentials in, a session
+// cookie out. Every failure to authenticate looks the same.
+func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		h.opt.Metrics.SignIn("influxdb", "failure")
+		writeError(w, errUnauthorized, true)
+		return
+	}
+	sess, key, _, err := h.svc.SignIn(r.Context(), auth.SignInRequest{
+		TenantID: tenant, Login: user, Password: pass, Origin: auth.OriginInflux,
+		Client: httpkit.Client(r), Format: auth.InfluxTokenFormat,
+	})
+	switch auth.ErrorCode(err) {
+	case "":
+		h.opt.Metrics.SignIn("influxdb", "success")
+	case auth.EUnauthorized:
+		h.opt.Metrics.SignIn("influxdb", "failure")
+		writeError(w, errUnauthorized, true)
+		return
+	case auth.EInactive:
+		h.opt.Metrics.SignIn("influxdb", "inactive")
+		writeError(w, errInactive, true)
+		return
+	default:
+		h.opt.Metrics.SignIn("influxdb", "error")
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: key, Path: "/api/", Expires: sess.ExpiresAt,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleSignout is POST /api/v2/signout: it expires the cookie's session
+// server-side and, as InfluxDB, sets no cookie.
+func (h *Handler) handleSignout(w http.ResponseWriter, r *http.Request) {
+	key, ok := cookie(r)
+	if !ok {
+		writeError(w, errUnauthorized, true)
+		return
+	}
+	if _, err := h.svc.SignOut(r.Context(), key); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, c *caller) {
+	if c.token != nil && !c.can("read", "users", c.user.ID) {
+		writeError(w, denied("read", "users", c.user.ID), true)
+		return
+	}
+	respond(w, http.StatusOK, newUserResponse(c.user))
+}
+
+// handleMePassword is PUT /api/v2/me/password: the session cookie names
+// the user, Basic credentials carry the old password (their user name is
+// ignored, as in InfluxDB), the body the new one.
+func (h *Handler) handleMePassword(w http.ResponseWriter, r *http.Request, c *caller) {
+	h.changePassword(w, r, c, c.user.ID)
+}
+
+func (h *Handler) handleChangeUserPassword(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return
+	}
+	if !c.can("write", "users", id) {
+		writeError(w, denied("write", "users", id), true)
+		return
+	}
+	h.changePassword(w, r, c, id)
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, c *caller, id string) {
+	_, old, ok := r.BasicAuth()
+	if !ok {
+		writeError(w, apiError{codeInvalid, "error decoding password reset request: invalid basic auth"}, true)
+		return
+	}
+	var body passwordRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if body.Password == nil {
+		writeError(w, apiError{codeInvalid, "password is required"}, true)
+		return
+	}
+	keep := ""
+	if c.session != nil && c.session.UserID == id {
+		keep = c.session.ID
+	}
+	err := h.svc.ChangePassword(r.Context(), tenant, id, old, *body.Password, h.opt.EndSessionsOnPasswordChange, keep)
+	if auth.ErrorCode(err) == auth.ENotFound {
+		writeError(w, errUserNotFound, true)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,230 @@
+package influxapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+// userID reads and checks the {id} path value, answering InfluxDB's
+// errors for a bad one.
+func (h *Handler) userID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if len(id) != 16 {
+		writeError(w, apiError{codeInvalid, "id must have a length of 16 bytes"}, true)
+		return "", false
+	}
+	if !auth.ValidID(id) {
+		writeError(w, apiError{codeInvalid, "invalid ID"}, true)
+		return "", false
+	}
+	return id, true
+}
+
+func (h *Handler) handleListUsers(w http.ResponseWriter, r *http.Request, c *caller) {
+	q := r.URL.Query()
+	limit, offset := 20, 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			writeError(w, apiError{codeInvalid, "limit must be between 1 and 100"}, true)
+			return
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, apiError{codeInvalid, "offset must be a whole number"}, true)
+			return
+		}
+		offset = n
+	}
+	var users []*auth.User
+	if c.can("read", "users", "") {
+		all, err := h.svc.Users(r.Context(), auth.UserFilter{TenantID: tenant, After: q.Get("after")})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		users = all
+	} else if c.can("read", "users", c.user.ID) {
+		users = []*auth.User{c.user}
+	}
+	var out []userResponse
+	for _, u := range users {
+		if id := q.Get("id"); id != "" && u.ID != id {
+			continue
+		}
+		if name := q.Get("name"); name != "" && u.Name != name {
+			continue
+		}
+		out = append(out, newUserResponse(u))
+	}
+	if len(out) == 0 && (q.Get("name") != "" || q.Get("id") != "") {
+		writeError(w, errUserNotFound, true)
+		return
+	}
+	if offset >= len(out) {
+		out = out[:0]
+	} else {
+		out = out[offset:]
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	if out == nil {
+		out = []userResponse{}
+	}
+	respond(w, http.StatusOK, usersResponse{Links: map[string]string{"self": "/api/v2/users"}, Users: out})
+}
+
+func parseStatus(s *string) (*auth.UserState, error) {
+	if s == nil {
+		return nil, nil
+	}
+	st := auth.UserState(*s)
+	if st != auth.StateActive && st != auth.StateInactive {
+		return nil, auth.Errorf(auth.EInvalid, "Invalid user status")
+	}
+	return &st, nil
+}
+
+func (h *Handler) handleCreateUser(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !c.can("write", "users", "") {
+		writeError(w, denied("write", "users", ""), true)
+		return
+	}
+	var body userRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if body.Name == nil || *body.Name == "" {
+		writeError(w, apiError{codeInvalid, "user name is required"}, true)
+		return
+	}
+	st, err := parseStatus(body.Status)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	nu := auth.NewUser{TenantID: tenant, Name: *body.Name}
+	if st != nil {
+		nu.State = *st
+	}
+	if body.ID != nil && *body.ID != "" {
+		nu.ID = *body.ID
+	}
+	u, err := h.svc.CreateUser(r.Context(), nu)
+	if auth.ErrorCode(err) == auth.EConflict {
+		writeError(w, apiError{codeConflict, "user with name " + *body.Name + " already exists"}, true)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	respond(w, http.StatusCreated, newUserResponse(u))
+}
+
+func (h *Handler) handleGetUser(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return
+	}
+	if !c.can("read", "users", id) {
+		writeError(w, denied("read", "users", id), true)
+		return
+	}
+	u, err := h.svc.User(r.Context(), tenant, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, newUserResponse(u))
+}
+
+func (h *Handler) handlePatchUser(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return
+	}
+	if !c.can("write", "users", id) {
+		writeError(w, denied("write", "users", id), true)
+		return
+	}
+	var body userRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	st, err := parseStatus(body.Status)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.svc.UpdateUser(r.Context(), tenant, id, auth.UserUpdate{Name: body.Name, State: st})
+	if auth.ErrorCode(err) == auth.EConflict && body.Name != nil {
+		writeError(w, apiError{codeConflict, "user with name " + *body.Name + " already exists"}, true)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, newUserResponse(u))
+}
+
+func (h *Handler) handleDeleteUser(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return
+	}
+	if !c.can("write", "users", id) {
+		writeError(w, denied("write", "users", id), true)
+		return
+	}
+	if err := h.svc.DeleteUser(r.Context(), tenant, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleSetUserPassword is POST /api/v2/users/{id}/password: no old
+// password, write permission on the user is enough.
+func (h *Handler) handleSetUserPassword(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return
+	}
+	if !c.can("write", "users", id) {
+		writeError(w, denied("write", "users", id), true)
+		return
+	}
+	var body passwordRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if body.Password == nil {
+		writeError(w, apiError{codeInvalid, "password is required"}, true)
+		return
+	}
+	keep := ""
+	if c.session != nil && c.session.UserID == id {
+		keep = c.session.ID
+	}
+	err := h.svc.SetPassword(r.Context(), tenant, id, *body.Password, h.opt.EndSessionsOnPasswordChange, keep)
+	if auth.ErrorCode(err) == auth.ENotFound {
+		writeError(w, apiError{codeForbidden, "your userID is incorrect"}, true)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+func (a *App) versionHeaders(w http.ResponseWriter) {
+	w.Header().Set("X-Influxdb-Build", "OSS")
+	w.Header().Set("X-Influxdb-Version", "sessiond-"+Version)
+}
+
+// handlePing is GET|HEAD /ping: 204, the version in headers, as InfluxDB.
+func (a *App) handlePing(w http.ResponseWriter, r *http.Request) {
+	a.versionHeaders(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleHealth is GET /health in InfluxDB's shape.
+func (a *App) handleHealth(w http.ResponseWriter, r *http.Request) {
+	a.versionHeaders(w)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	fmt.Fprintf(w, `{"name":"sessiond", "message":"ready for sign-ins", "status":"pass", "checks":[], "version": %q, "commit": ""}`+"\n", Version)
+}
+
+type readyCheck struct {
+	Name    string `json:"name"`
+	Status  string `json:"status"`
+	Message string `json:"message,omitempty"`
+}
+
+// handleReady is GET /ready: InfluxDB's body plus the state of each
+// storage engine; 503 while any engine does not answer.
+func (a *App) handleReady(w http.ResponseWriter, r *http.Request) {
+	a.versionHeaders(w)
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status, code := "ready", http.StatusOK
+	checks := []readyCheck{}
+	for _, c := range a.stores.Checks {
+		rc := readyCheck{Name: c.Name, Status: "pass"}
+		if err := c.Ping(ctx); err != nil {
+			rc.Status, rc.Message = "fail", "does not answer"
+			status, code = "unavailable", http.StatusServiceUnavailable
+			a.log.Warn("engine not ready", "engine", c.Name, "err", err)
+		}
+		checks = append(checks, rc)
+	}
+	now := time.Now()
+	body, _ := json.MarshalIndent(struct {
+		Status  string       `json:"status"`
+		Started time.Time    `json:"started"`
+		Up      string       `json:"up"`
+		Checks  []readyCheck `json:"checks"`
+	}{status, a.started, now.Sub(a.started).String(), checks}, "", "    ")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(body)
+}

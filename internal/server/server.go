@@ -1,0 +1,200 @@
+// Package server assembles sessiond: it opens the stores a configuration
+// names, builds the core service, mounts every dialect and the health and
+// metrics endpoints on one ServeMux, and serves it until its context ends,
+// then shuts down gracefully.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/httpkit"
+	"github.com/sessiond/sessiond/internal/influxapi"
+	"github.com/sessiond/sessiond/internal/store"
+)
+
+// Version is sessiond's version, reported by /health and response headers.
+const Version = "0.1.0"
+
+// ShutdownTimeout bounds how long in-flight requests may run after a stop.
+const ShutdownTimeout = 15 * time.Second
+
+// App is one running sessiond.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	stores  *store.Stores
+	svc     *auth.Service
+	metrics *httpkit.Metrics
+	handler http.Handler
+	panics  []panicRoute
+	srv     *http.Server
+	ln      net.Listener
+	started time.Time
+}
+
+type panicRoute struct {
+	prefix string
+	write  httpkit.PanicWriter
+}
+
+// Open builds an App from cfg: stores opened and migrated, the default
+// tenant in place, routes mounted. It does not listen yet.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, Now: now, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	svc := auth.NewService(auth.Config{
+		Users: st.Users, Tenants: st.Tenants, Tokens: st.Tokens, Sessions: st.Sessions,
+		Hasher:        auth.NewHasher(auth.DefaultArgon2, cfg.HashWorkers, 0),
+		SessionLength: cfg.SessionLength, RenewDisabled: cfg.SessionRenewDisabled,
+		Policy: auth.PasswordPolicy{MinBytes: cfg.PasswordMinLength, MaxBytes: cfg.PasswordMaxLength},
+		Now:    now, Logger: log,
+	})
+	if err := svc.Init(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("initialise: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: httpkit.NewMetrics(), started: now()}
+	a.metrics.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sessiond_sessions_live", Help: "Sessions held by the session store.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := svc.CountSessions(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+	a.handler = a.routes()
+	return a, nil
+}
+
+// Service returns the core service.
+func (a *App) Service() *auth.Service { return a.svc }
+
+// Handler returns the whole HTTP handler, middleware included.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	influx := influxapi.New(a.svc, influxapi.Options{
+		Metrics: a.metrics, Logger: a.log, MaxBody: a.cfg.MaxBodyBytes,
+		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange, Version: "sessiond-" + Version,
+	})
+	mux.Handle("/api/v2/", influx)
+	mux.Handle("/api/v2", influx)
+	a.panics = append(a.panics, panicRoute{"/api/v2", influx.Panic})
+
+	mux.HandleFunc("GET /health", a.handleHealth)
+	mux.HandleFunc("GET /ready", a.handleReady)
+	mux.HandleFunc("GET /ping", a.handlePing)
+	mux.HandleFunc("HEAD /ping", a.handlePing)
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	return httpkit.Wrap(mux, a.log, a.metrics, a.panicWriter)
+}
+
+func (a *App) panicWriter(r *http.Request) httpkit.PanicWriter {
+	for _, p := range a.panics {
+		if strings.HasPrefix(r.URL.Path, p.prefix) {
+			return p.write
+		}
+	}
+	return nil
+}
+
+// Listen binds the configured address.
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.cfg.HTTPBindAddress)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.HTTPBindAddress, err)
+	}
+	if a.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	a.ln = ln
+	return nil
+}
+
+// Addr returns the address the App listens on, once Listen has run.
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// URL returns the base URL of the listening App.
+func (a *App) URL() string {
+	scheme := "http"
+	if a.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + a.Addr()
+}
+
+// Serve serves until ctx ends, then lets in-flight requests finish (up to
+// ShutdownTimeout) and closes the stores.
+func (a *App) Serve(ctx context.Context) error {
+	if a.ln == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.srv = &http.Server{
+		Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(a.ln) }()
+	a.log.Info("sessiond listening", "addr", a.Addr(), "store", storeName(a.cfg.Store), "session_store", storeName(a.cfg.SessionStore))
+	select {
+	case err := <-errc:
+		a.stores.Close()
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err := a.srv.Shutdown(sctx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return errors.Join(err, a.stores.Close())
+}
+
+// Close releases the stores of an App that was opened but never served.
+func (a *App) Close() error { return a.stores.Close() }
+
+// storeName hides credentials in engine URLs for logs.
+func storeName(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
