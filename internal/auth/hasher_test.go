@@ -1,0 +1,176 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+// slowArgon2 makes one hash take a hundred milliseconds or more, so that a test
+// can hold the pool's only worker while it probes the pool from outside.
+var slowArgon2 = auth.Argon2Params{MemoryKiB: 16 * 1024, Time: 8, Threads: 1}
+
+func errorsIsAny(err error, targets ...error) bool {
+	for _, target := range targets {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// occupy runs one slow hash on h and reports its result on the channel. It
+// retries while the pool refuses it (a probe may hold the queue for a moment).
+func occupy(t testing.TB, h *auth.Hasher) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		for {
+			_, err := h.Hash(context.Background(), "occupying password")
+			if !errors.Is(err, auth.ErrHashQueueFull) {
+				done <- err
+				return
+			}
+		}
+	}()
+	return done
+}
+
+// untilRefused calls probe until it returns ErrHashQueueFull and returns that
+// error. It fails the test if the occupying hash finishes first: the pool
+// never refused anything while it was full.
+func untilRefused(t testing.TB, busy <-chan error, probe func() error) error {
+	t.Helper()
+	for {
+		err := probe()
+		if errors.Is(err, auth.ErrHashQueueFull) {
+			return err
+		}
+		select {
+		case err := <-busy:
+			t.Fatalf("the occupying hash finished (err %v) and no probe was refused while it ran", err)
+		default:
+		}
+	}
+}
+
+func cancelled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// waitWorking returns once the pool's only worker is busy: probes with a
+// cancelled context, admitted to the queue, find no free worker and give up
+// many times in a row. It fails if the queue is found full.
+func waitWorking(t testing.TB, h *auth.Hasher, busy <-chan error) {
+	t.Helper()
+	streak := 0
+	for streak < 50 {
+		_, err := h.Hash(cancelled(), "probe password")
+		switch {
+		case errors.Is(err, auth.ErrHashQueueFull):
+			t.Fatalf("queue full with one request running: %v", err)
+		case errors.Is(err, context.Canceled):
+			streak++
+		default:
+			streak = 0 // the pool was idle and the probe ran
+		}
+		select {
+		case err := <-busy:
+			t.Fatalf("the occupying hash finished (err %v) before the pool was seen busy", err)
+		default:
+		}
+	}
+}
+
+func TestHasherQueueFullRefusesAtOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		probe func(h *auth.Hasher) error
+	}{
+		{name: "Hash", probe: func(h *auth.Hasher) error { _, err := h.Hash(context.Background(), "second password"); return err }},
+		{name: "Verify", probe: func(h *auth.Hasher) error {
+			_, _, err := h.Verify(context.Background(), "$argon2id$v=19$m=64,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x")
+			return err
+		}},
+		{name: "VerifyDummy", probe: func(h *auth.Hasher) error { return h.VerifyDummy(context.Background(), "second password") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := auth.NewHasher(slowArgon2, 1, 1)
+			if got := h.Workers(); got != 1 {
+				t.Fatalf("workers: got %d, want 1", got)
+			}
+			busy := occupy(t, h)
+			err := untilRefused(t, busy, func() error { return tt.probe(h) })
+			wantErr(t, "second request", err, auth.ErrHashQueueFull)
+			wantCode(t, "second request", err, auth.EUnavailable)
+			must(t, "occupying hash", <-busy)
+			// The refusal took nothing from the pool: it serves again.
+			if _, err := h.Hash(context.Background(), "after the flood"); err != nil {
+				t.Fatalf("hash after the pool emptied: %v", err)
+			}
+		})
+	}
+}
+
+func TestHasherCancelWhileWaiting(t *testing.T) {
+	h := auth.NewHasher(slowArgon2, 1, 2)
+	// Two rounds: a cancelled waiter must give its queue place back, or the
+	// second round finds the queue full.
+	for round := range 2 {
+		busy := occupy(t, h)
+		waitWorking(t, h, busy)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		waiter := make(chan error, 1)
+		go func() {
+			for {
+				_, err := h.Hash(ctx, "waiting password")
+				if !errors.Is(err, auth.ErrHashQueueFull) { // a probe held its place
+					waiter <- err
+					return
+				}
+			}
+		}()
+		// The queue is full once the waiter is admitted and waiting.
+		untilRefused(t, busy, func() error { _, err := h.Hash(cancelled(), "probe password"); return err })
+		cancel()
+		err := <-waiter
+		select {
+		case err := <-busy:
+			t.Fatalf("round %d: the worker finished (err %v) before the cancelled waiter returned", round, err)
+		default:
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("round %d: waiter got %v, want context.Canceled", round, err)
+		}
+		wantCode(t, "cancelled waiter", err, auth.EUnavailable)
+		must(t, "occupying hash", <-busy)
+	}
+}
+
+func TestNewHasherDefaults(t *testing.T) {
+	tests := []struct {
+		name           string
+		workers, queue int
+		wantWorkers    int
+	}{
+		{name: "explicit", workers: 3, queue: 10, wantWorkers: 3},
+		{name: "queue below workers", workers: 2, queue: 1, wantWorkers: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := auth.NewHasher(fastArgon2, tt.workers, tt.queue)
+			if got := h.Workers(); got != tt.wantWorkers {
+				t.Fatalf("workers: got %d, want %d", got, tt.wantWorkers)
+			}
+		})
+	}
+	if got := auth.NewHasher(fastArgon2, 0, 0).Workers(); got < 1 {
+		t.Fatalf("default workers: got %d, want at least 1", got)
+	}
+}
