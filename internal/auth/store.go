@@ -106,3 +106,24 @@ type SessionFilter struct {
 	After    string
 	Limit    int
 }
+
+// Limiter counts events per key in fixed windows. With a shared engine
+// (Redis) every instance sees one count, so a limit is one budget across
+// them all. Counting is atomic: parallel hits never get past the limit.
+type Limiter interface {
+	// Hit records one event for key and reports whether the count in the
+	// current window is within limit. A window starts at the first hit.
+	Hit(ctx context.Context, key string, limit int, window time.Duration) (LimitResult, error)
+	// Peek reports key's state without counting an event.
+	Peek(ctx context.Context, key string, limit int) (LimitResult, error)
+	// Reset forgets key's count.
+	Reset(ctx context.Context, key string) error
+}
+
+// LimitResult is a Limiter's verdict.
+type LimitResult struct {
+	Allowed   bool
+	Count     int       // events in the window, this one included
+	Remaining int       // events still allowed in the window
+	Reset     time.Time // when the window ends (zero when no window is open)
+}

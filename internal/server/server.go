@@ -88,6 +88,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	return a, nil
 }
 
+// Limiter returns the shared rate-limit counters.
+func (a *App) Limiter() auth.Limiter { return a.stores.Limiter }
+
 // Service returns the core service.
 func (a *App) Service() *auth.Service { return a.svc }
 

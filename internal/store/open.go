@@ -35,6 +35,7 @@ type Stores struct {
 	Tenants  auth.TenantStore
 	Tokens   auth.TokenStore
 	Sessions auth.SessionStore
+	Limiter  auth.Limiter // rate-limit and failed-sign-in counters
 	Checks   []Check
 	closers  []func() error
 	stop     context.CancelFunc
@@ -82,6 +83,7 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		return fail(fmt.Errorf("unknown store %q", o.Store))
 	}
 
+	s.Limiter = memstore.NewLimiter(o.Now)
 	switch o.SessionStore {
 	case "", "memory":
 		m := memstore.New(o.Now, time.Second)

@@ -87,3 +87,7 @@ func BenchmarkSessionByTokenHash(b *testing.B) {
 		}
 	}
 }
+
+func TestLimiterContract(t *testing.T) {
+	storetest.Limiter(t, func(t *testing.T, now func() time.Time) auth.Limiter { return memstore.NewLimiter(now) })
+}
