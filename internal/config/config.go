@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
 )
 
 // Config is everything `sessiond serve` needs.
@@ -35,6 +37,11 @@ type Config struct {
 	EndSessionsOnPasswordChange bool
 	RocketLoginExpiration       time.Duration
 	MaxBodyBytes                int64
+
+	// PasswordHashCost overrides the argon2id parameters of new hashes. It
+	// has no flag: production always uses auth.DefaultArgon2 (OWASP's
+	// minimum); tests set cheap parameters to keep sign-ins fast.
+	PasswordHashCost *auth.Argon2Params
 }
 
 // Default returns the configuration used when nothing is set.

@@ -61,9 +61,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	if err != nil {
 		return nil, err
 	}
+	cost := auth.DefaultArgon2
+	if cfg.PasswordHashCost != nil {
+		cost = *cfg.PasswordHashCost
+	}
 	svc := auth.NewService(auth.Config{
 		Users: st.Users, Tenants: st.Tenants, Tokens: st.Tokens, Sessions: st.Sessions,
-		Hasher:        auth.NewHasher(auth.DefaultArgon2, cfg.HashWorkers, 0),
+		Hasher:        auth.NewHasher(cost, cfg.HashWorkers, 0),
 		SessionLength: cfg.SessionLength, RenewDisabled: cfg.SessionRenewDisabled,
 		Policy: auth.PasswordPolicy{MinBytes: cfg.PasswordMinLength, MaxBytes: cfg.PasswordMaxLength},
 		Now:    now, Logger: log,
