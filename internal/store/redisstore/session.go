@@ -1,0 +1,470 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/rueidis"
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+// createRecord writes a record and adds it to its user's index.
+// KEYS: record, index. ARGV: ttl ms, score (created ms), id, field, value...
+// The pointers were claimed first, so a record left over under this key
+// (its pointers long gone) is replaced whole.
+var createRecord = rueidis.NewLuaScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
+return 1`)
+
+// touchRecord sets last-seen and expiry of a live record and its TTL, and
+// returns its token hash; nil when there is no live record.
+// KEYS: record, index. ARGV: now ms, last seen ms, expires ms, ttl ms, id.
+var touchRecord = rueidis.NewLuaScript(`
+local v = redis.call('HMGET', KEYS[1], 'e', 'th', 'c')
+if not v[1] or tonumber(v[1]) <= tonumber(ARGV[1]) then return false end
+redis.call('HSET', KEYS[1], 'l', ARGV[2], 'e', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], v[3], ARGV[5])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+return v[2]`)
+
+// deleteRecords removes records and their index entries and returns, for
+// each, its token hash, or "" when there was no record.
+// KEYS: index, record... ARGV: id... (one per record).
+var deleteRecords = rueidis.NewLuaScript(`
+local out = {}
+for i = 2, #KEYS do
+  local th = redis.call('HGET', KEYS[i], 'th')
+  redis.call('ZREM', KEYS[1], ARGV[i - 1])
+  if th then
+    redis.call('DEL', KEYS[i])
+    out[i - 1] = th
+  else
+    out[i - 1] = ''
+  end
+end
+return out`)
+
+func encode(x *auth.Session) []string {
+	f := []string{
+		fID, x.ID, fHash, x.TokenHash.String(), fTenant, x.TenantID, fUser, x.UserID, fOrigin, string(x.Origin),
+		fCreated, ms(x.CreatedAt), fExpires, ms(x.ExpiresAt), fLastSeen, ms(x.LastSeen), fIP, x.IP, fUserAgent, x.UserAgent,
+	}
+	if len(x.Device) > 0 {
+		b, _ := json.Marshal(x.Device)
+		f = append(f, fDevice, string(b))
+	}
+	return f
+}
+
+func decode(m map[string]string) (*auth.Session, error) {
+	x := &auth.Session{ID: m[fID], TenantID: m[fTenant], UserID: m[fUser], Origin: auth.Origin(m[fOrigin]), IP: m[fIP], UserAgent: m[fUserAgent]}
+	var ok bool
+	if x.TokenHash, ok = auth.ParseHash(m[fHash]); !ok {
+		return nil, auth.Errorf(auth.EInternal, "session record %s: bad token hash", x.ID)
+	}
+	var err error
+	for _, t := range []struct {
+		dst   *time.Time
+		field string
+	}{{&x.CreatedAt, fCreated}, {&x.ExpiresAt, fExpires}, {&x.LastSeen, fLastSeen}} {
+		if *t.dst, err = fromMS(m[t.field]); err != nil {
+			return nil, err
+		}
+	}
+	if d := m[fDevice]; d != "" {
+		if err := json.Unmarshal([]byte(d), &x.Device); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// CreateSession implements auth.SessionStore. It claims the ID and token
+// hash pointers with SET NX (both or neither), then writes the record and
+// the index entry in one script; a crash in between leaves pointers to no
+// record, which read as not found and expire with the session.
+func (s *Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
+	const op = "create session"
+	life := ttl(x.ExpiresAt, s.now())
+	rec := s.k.record(x.TenantID, x.UserID, x.ID)
+	ptrs := []string{s.k.byID(x.ID), s.k.byHash(x.TokenHash.String())}
+	res := s.c.DoMulti(ctx,
+		s.c.B().Set().Key(ptrs[0]).Value(rec).Nx().PxMilliseconds(life).Build(),
+		s.c.B().Set().Key(ptrs[1]).Value(rec).Nx().PxMilliseconds(life).Build())
+	var claimed []string
+	var fail error
+	for i, r := range res {
+		switch err := r.Error(); {
+		case err == nil:
+			claimed = append(claimed, ptrs[i])
+		case rueidis.IsRedisNil(err):
+			if fail == nil {
+				fail = &auth.Error{Code: auth.EConflict, Msg: "session already exists", Op: op}
+			}
+		default:
+			fail = storeErr(op, err)
+		}
+	}
+	if fail != nil {
+		// Give back what was claimed: nobody else can have taken it since.
+		for _, k := range claimed {
+			s.c.Do(context.WithoutCancel(ctx), s.c.B().Del().Key(k).Build())
+		}
+		return fail
+	}
+	idx, _ := s.k.indexOf(rec)
+	args := append([]string{strconv.FormatInt(life, 10), ms(x.CreatedAt), x.ID}, encode(x)...)
+	return storeErr(op, createRecord.Exec(ctx, s.c, []string{rec, idx}, args).Error())
+}
+
+// find follows a pointer to a record and returns the session if it is the
+// one asked for (match) and live on the store's clock.
+func (s *Sessions) find(ctx context.Context, ptr string, match func(*auth.Session) bool) (*auth.Session, error) {
+	const op = "find session"
+	rec, err := s.c.Do(ctx, s.c.B().Get().Key(ptr).Build()).ToString()
+	if rueidis.IsRedisNil(err) {
+		return nil, auth.ErrSessionNotFound
+	}
+	if err != nil {
+		return nil, storeErr(op, err)
+	}
+	m, err := s.c.Do(ctx, s.c.B().Hgetall().Key(rec).Build()).AsStrMap()
+	if err != nil {
+		return nil, storeErr(op, err)
+	}
+	if len(m) == 0 {
+		return nil, auth.ErrSessionNotFound // a dangling pointer
+	}
+	x, err := decode(m)
+	if err != nil {
+		return nil, auth.Internal(op, err)
+	}
+	if !match(x) || x.Expired(s.now()) {
+		return nil, auth.ErrSessionNotFound
+	}
+	return x, nil
+}
+
+// SessionByTokenHash implements auth.SessionStore.
+func (s *Sessions) SessionByTokenHash(ctx context.Context, h auth.Hash) (*auth.Session, error) {
+	return s.find(ctx, s.k.byHash(h.String()), func(x *auth.Session) bool { return x.TokenHash == h })
+}
+
+// SessionByID implements auth.SessionStore.
+func (s *Sessions) SessionByID(ctx context.Context, id string) (*auth.Session, error) {
+	return s.find(ctx, s.k.byID(id), func(x *auth.Session) bool { return x.ID == id })
+}
+
+// recordOf returns the record and index keys the ID pointer names.
+func (s *Sessions) recordOf(ctx context.Context, op, id string) (rec, idx string, err error) {
+	rec, err = s.c.Do(ctx, s.c.B().Get().Key(s.k.byID(id)).Build()).ToString()
+	if rueidis.IsRedisNil(err) {
+		return "", "", auth.ErrSessionNotFound
+	}
+	if err != nil {
+		return "", "", storeErr(op, err)
+	}
+	idx, ok := s.k.indexOf(rec)
+	if !ok {
+		return "", "", auth.Errorf(auth.EInternal, "session pointer %s: bad record key %q", id, rec)
+	}
+	return rec, idx, nil
+}
+
+// TouchSession implements auth.SessionStore. The record moves first, then
+// the pointers' TTLs follow: a crash in between ends the session early
+// (its pointers expire first), never keeps a pointer alive past it
+// unnoticed.
+func (s *Sessions) TouchSession(ctx context.Context, id string, lastSeen, expiresAt time.Time) error {
+	const op = "touch session"
+	now := s.now()
+	rec, idx, err := s.recordOf(ctx, op, id)
+	if err != nil {
+		return err
+	}
+	life := ttl(expiresAt, now)
+	th, err := touchRecord.Exec(ctx, s.c, []string{rec, idx},
+		[]string{ms(now), ms(lastSeen), ms(expiresAt), strconv.FormatInt(life, 10), id}).ToString()
+	if rueidis.IsRedisNil(err) {
+		return auth.ErrSessionNotFound
+	}
+	if err != nil {
+		return storeErr(op, err)
+	}
+	for _, r := range s.c.DoMulti(ctx,
+		s.c.B().Pexpire().Key(s.k.byID(id)).Milliseconds(life).Build(),
+		s.c.B().Pexpire().Key(s.k.byHash(th)).Milliseconds(life).Build()) {
+		if err := r.Error(); err != nil {
+			return storeErr(op, err)
+		}
+	}
+	return nil
+}
+
+// DeleteSession implements auth.SessionStore. The record goes first, then
+// the pointers.
+func (s *Sessions) DeleteSession(ctx context.Context, id string) error {
+	const op = "delete session"
+	rec, idx, err := s.recordOf(ctx, op, id)
+	if err != nil {
+		return err
+	}
+	gone, err := s.deleteRecords(ctx, op, idx, []string{rec}, []string{id})
+	if err != nil {
+		return err
+	}
+	if gone == 0 {
+		return auth.ErrSessionNotFound
+	}
+	return nil
+}
+
+// deleteRecords removes records of one user (index idx) and then the
+// pointers of those that existed, and returns how many existed.
+func (s *Sessions) deleteRecords(ctx context.Context, op, idx string, recs, ids []string) (int, error) {
+	hashes, err := deleteRecords.Exec(ctx, s.c, append([]string{idx}, recs...), ids).AsStrSlice()
+	if err != nil {
+		return 0, storeErr(op, err)
+	}
+	var dels rueidis.Commands
+	for i, th := range hashes {
+		if th != "" {
+			dels = append(dels, s.c.B().Del().Key(s.k.byID(ids[i])).Build(), s.c.B().Del().Key(s.k.byHash(th)).Build())
+		}
+	}
+	if len(dels) == 0 {
+		return 0, nil
+	}
+	for _, r := range s.c.DoMulti(ctx, dels...) {
+		if err := r.Error(); err != nil {
+			// The records are gone; pointers left behind read as not found.
+			return len(dels) / 2, storeErr(op, err)
+		}
+	}
+	return len(dels) / 2, nil
+}
+
+// UserSessions implements auth.SessionStore: the user's index, newest
+// first, then the records in one pipeline. Index entries whose record has
+// expired are dropped on the way.
+func (s *Sessions) UserSessions(ctx context.Context, tenantID, userID string) ([]*auth.Session, error) {
+	const op = "user sessions"
+	idx := s.k.index(tenantID, userID)
+	ids, err := s.c.Do(ctx, s.c.B().Zrevrange().Key(idx).Start(0).Stop(-1).Build()).AsStrSlice()
+	if err != nil || len(ids) == 0 {
+		return nil, storeErr(op, err)
+	}
+	cmds := make(rueidis.Commands, len(ids))
+	for i, id := range ids {
+		cmds[i] = s.c.B().Hgetall().Key(s.k.record(tenantID, userID, id)).Build()
+	}
+	now := s.now()
+	var out []*auth.Session
+	var stale []string
+	for i, r := range s.c.DoMulti(ctx, cmds...) {
+		m, err := r.AsStrMap()
+		if err != nil {
+			return nil, storeErr(op, err)
+		}
+		if len(m) == 0 {
+			stale = append(stale, ids[i])
+			continue
+		}
+		x, err := decode(m)
+		if err != nil {
+			return nil, auth.Internal(op, err)
+		}
+		if !x.Expired(now) {
+			out = append(out, x)
+		}
+	}
+	if len(stale) > 0 {
+		s.c.Do(ctx, s.c.B().Zrem().Key(idx).Member(stale...).Build()) // best effort
+	}
+	return out, nil
+}
+
+// DeleteUserSessions implements auth.SessionStore. It reads the user's
+// index, then removes the records (and index entries) in scripts of up to
+// batch keys, then their pointers. A session created while it runs may
+// survive it, as if it had been created just after.
+func (s *Sessions) DeleteUserSessions(ctx context.Context, tenantID, userID, except string) (int, error) {
+	const op = "delete user sessions"
+	idx := s.k.index(tenantID, userID)
+	ids, err := s.c.Do(ctx, s.c.B().Zrange().Key(idx).Min("0").Max("-1").Build()).AsStrSlice()
+	if err != nil {
+		return 0, storeErr(op, err)
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == except })
+	total := 0
+	for chunk := range slices.Chunk(ids, batch) {
+		recs := make([]string, len(chunk))
+		for i, id := range chunk {
+			recs[i] = s.k.record(tenantID, userID, id)
+		}
+		n, err := s.deleteRecords(ctx, op, idx, recs, chunk)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// ListSessions implements auth.SessionStore. It is an administrator's
+// call and scans: SCAN over the ID pointers (every primary of a cluster),
+// sorted, then the records in pipelined batches until f.Limit are found.
+func (s *Sessions) ListSessions(ctx context.Context, f auth.SessionFilter) ([]*auth.Session, error) {
+	const op = "list sessions"
+	ids, err := s.scanIDs(ctx)
+	if err != nil {
+		return nil, storeErr(op, err)
+	}
+	ids = ids[sortSearch(ids, f.After):]
+	var out []*auth.Session
+	for chunk := range slices.Chunk(ids, batch) {
+		found, err := s.fetch(ctx, chunk)
+		if err != nil {
+			return nil, storeErr(op, err)
+		}
+		for _, x := range found {
+			if f.TenantID != "" && x.TenantID != f.TenantID {
+				continue
+			}
+			out = append(out, x)
+			if f.Limit > 0 && len(out) == f.Limit {
+				return out, nil
+			}
+		}
+	}
+	return out, nil
+}
+
+// sortSearch returns the index of the first ID after after.
+func sortSearch(ids []string, after string) int {
+	i, found := slices.BinarySearch(ids, after)
+	if found {
+		i++
+	}
+	return i
+}
+
+// CountSessions implements auth.SessionStore. It scans like ListSessions
+// and counts the live sessions the ID pointers lead to.
+func (s *Sessions) CountSessions(ctx context.Context) (int, error) {
+	const op = "count sessions"
+	ids, err := s.scanIDs(ctx)
+	if err != nil {
+		return 0, storeErr(op, err)
+	}
+	n := 0
+	for chunk := range slices.Chunk(ids, batch) {
+		found, err := s.fetch(ctx, chunk)
+		if err != nil {
+			return 0, storeErr(op, err)
+		}
+		n += len(found)
+	}
+	return n, nil
+}
+
+// scanIDs returns the IDs of every ID pointer, sorted and without repeats.
+func (s *Sessions) scanIDs(ctx context.Context) ([]string, error) {
+	nodes, err := s.primaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	head := s.k.byID("")
+	var ids []string
+	for _, n := range nodes {
+		var cursor uint64
+		for {
+			e, err := n.Do(ctx, n.B().Scan().Cursor(cursor).Match(head+"*").Count(1000).Build()).AsScanEntry()
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range e.Elements {
+				ids = append(ids, strings.TrimPrefix(k, head))
+			}
+			if cursor = e.Cursor; cursor == 0 {
+				break
+			}
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// primaries returns a client per node that holds data: the one server, or
+// every primary of a cluster (replicas would repeat their primary's keys).
+func (s *Sessions) primaries(ctx context.Context) ([]rueidis.Client, error) {
+	if s.c.Mode() != rueidis.ClientModeCluster {
+		return []rueidis.Client{s.c}, nil
+	}
+	var out []rueidis.Client
+	for _, n := range s.c.Nodes() {
+		role, err := n.Do(ctx, n.B().Role().Build()).ToArray()
+		if err != nil {
+			return nil, err
+		}
+		if len(role) > 0 {
+			if r, _ := role[0].ToString(); r == "master" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// fetch returns the live sessions of ids, in the order of ids, following
+// their ID pointers in two pipelines.
+func (s *Sessions) fetch(ctx context.Context, ids []string) ([]*auth.Session, error) {
+	gets := make(rueidis.Commands, len(ids))
+	for i, id := range ids {
+		gets[i] = s.c.B().Get().Key(s.k.byID(id)).Build()
+	}
+	var cmds rueidis.Commands
+	var want []string
+	for i, r := range s.c.DoMulti(ctx, gets...) {
+		rec, err := r.ToString()
+		if rueidis.IsRedisNil(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		cmds = append(cmds, s.c.B().Hgetall().Key(rec).Build())
+		want = append(want, ids[i])
+	}
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	now := s.now()
+	var out []*auth.Session
+	for i, r := range s.c.DoMulti(ctx, cmds...) {
+		m, err := r.AsStrMap()
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			continue
+		}
+		x, err := decode(m)
+		if err != nil {
+			return nil, err
+		}
+		if x.ID == want[i] && !x.Expired(now) {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
