@@ -1,15 +1,13 @@
 package httpkit
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/http"
 
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
 // Routed serves r through mux when a pattern matches it. Otherwise it calls
-// notFound, or notAllowed with the methods that would have matched, so the
-// dialect answers in its own format instead of ServeMux's plain text.
+// notFound, or notAllowed with the methods that would have matched (for
+// its Allow header), so the dialect answers in its own format instead of
+// ServeMux's plain text.
 func Routed(mux *http.ServeMux, notFound func(w http.ResponseWriter, r *http.Request), notAllowed func(w http.ResponseWriter, r *http.Request, allow []string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -28,7 +26,6 @@ func Routed(mux *http.ServeMux, notFound func(w http.ResponseWriter, r *http.Req
 			notFound(w, r)
 			return
 		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
 		notAllowed(w, r, allow)
 	})
 }

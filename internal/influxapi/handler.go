@@ -202,6 +202,7 @@ func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, allow []str
 		h.authFailure(w, r, err)
 		return
 	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeError(w, apiError{codeMethodNotAllowed, "allow: " + strings.Join(allow, ", ")}, false)
 }
 

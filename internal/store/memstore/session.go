@@ -210,15 +210,25 @@ func (e *entry) session() *auth.Session {
 
 func (s *SessionStore) live(e *entry) bool { return e != nil && e.expires > s.now().UnixNano() }
 
-// SessionByTokenHash implements auth.SessionStore.
+// SessionByTokenHash implements auth.SessionStore. An expired session met
+// here is dropped at once rather than left for the janitor.
 func (s *SessionStore) SessionByTokenHash(_ context.Context, h auth.Hash) (*auth.Session, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	e := s.byHash[h]
-	if !s.live(e) {
-		return nil, auth.ErrSessionNotFound
+	if s.live(e) {
+		out := e.session()
+		s.mu.RUnlock()
+		return out, nil
 	}
-	return e.session(), nil
+	s.mu.RUnlock()
+	if e != nil {
+		s.mu.Lock()
+		if e = s.byHash[h]; e != nil && !s.live(e) {
+			s.remove(e)
+		}
+		s.mu.Unlock()
+	}
+	return nil, auth.ErrSessionNotFound
 }
 
 // SessionByID implements auth.SessionStore.
