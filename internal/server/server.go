@@ -21,6 +21,7 @@ import (
 	"github.com/sessiond/sessiond/internal/httpkit"
 	"github.com/sessiond/sessiond/internal/influxapi"
 	"github.com/sessiond/sessiond/internal/store"
+	"github.com/sessiond/sessiond/internal/ui"
 )
 
 // Version is sessiond's version, reported by /health and response headers.
@@ -110,6 +111,12 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/api/v2/", influx)
 	mux.Handle("/api/v2", influx)
 	a.panics = append(a.panics, panicRoute{"/api/v2", influx.Panic})
+	pages := ui.New(a.svc, ui.Options{
+		Limiter: a.Limiter(), Metrics: a.metrics, Logger: a.log,
+		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
+	})
+	mux.Handle("/ui/", pages)
+	a.panics = append(a.panics, panicRoute{"/ui/", pages.Panic})
 
 	mux.HandleFunc("GET /health", a.handleHealth)
 	mux.HandleFunc("GET /ready", a.handleReady)

@@ -1,0 +1,135 @@
+// Package ui serves sessiond's account pages under /ui/: sign-in, the
+// signed-in user's sessions across every API, password change, and the
+// admin users page. Pages are rendered on the server from templates
+// embedded in the binary; every form works without JavaScript. The pages
+// call the same core operations as the APIs, through a cookie session of
+// their own guarded by a per-session CSRF token.
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
+)
+
+// Prefix is where the pages are mounted.
+const Prefix = "/ui/"
+
+// SettingHost is the tenant setting naming the host (without port) whose
+// sign-in page signs in to that tenant.
+const SettingHost = "ui.host"
+
+// maxForm caps a form body.
+const maxForm = 16 << 10
+
+// Options tune the pages.
+type Options struct {
+	// Limiter counts sign-in and password-change attempts. No throttling
+	// when nil.
+	Limiter auth.Limiter
+	// SignInLimit is how many sign-in attempts one IP may make for one
+	// login in SignInWindow (5 when 0); a success resets the count.
+	SignInLimit int
+	// SignInWindow is the throttling window (5 minutes when 0).
+	SignInWindow time.Duration
+	// EndSessionsOnPasswordChange ends the user's other sessions on every
+	// password change; when false the password form offers it as a choice.
+	EndSessionsOnPasswordChange bool
+	Metrics                     *httpkit.Metrics
+	Logger                      *slog.Logger
+}
+
+// Handler serves /ui/.
+type Handler struct {
+	svc   *auth.Service
+	opt   Options
+	log   *slog.Logger
+	pages *pages
+	cop   *http.CrossOriginProtection
+	root  http.Handler
+}
+
+// New returns the /ui/ handler.
+func New(svc *auth.Service, opt Options) *Handler {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.SignInLimit <= 0 {
+		opt.SignInLimit = 5
+	}
+	if opt.SignInWindow <= 0 {
+		opt.SignInWindow = 5 * time.Minute
+	}
+	h := &Handler{svc: svc, opt: opt, log: opt.Logger, pages: loadPages(), cop: http.NewCrossOriginProtection()}
+	mux := http.NewServeMux()
+	mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", http.FileServerFS(staticFS())))
+	mux.HandleFunc("GET /ui/{$}", h.handleIndex)
+	mux.HandleFunc("GET /ui/signin", h.handleSignInPage)
+	mux.HandleFunc("POST /ui/signin", h.handleSignIn)
+	mux.HandleFunc("POST /ui/signout", h.handleSignOut)
+	mux.Handle("GET /ui/sessions", h.authed(h.handleSessions))
+	mux.Handle("POST /ui/sessions/others/signout", h.form(h.handleSignOutOthers))
+	mux.Handle("POST /ui/sessions/{id}/signout", h.form(h.handleSignOutSession))
+	mux.Handle("GET /ui/password", h.authed(h.handlePasswordPage))
+	mux.Handle("POST /ui/password", h.form(h.handlePassword))
+	mux.Handle("GET /ui/admin/users", h.admin(h.handleUsers))
+	mux.Handle("GET /ui/admin/users/{id}", h.admin(h.handleUser))
+	mux.Handle("POST /ui/admin/users/{id}/state", h.adminForm(h.handleUserState))
+	mux.Handle("POST /ui/admin/users/{id}/sessions/signout", h.adminForm(h.handleUserSignOutAll))
+	mux.Handle("POST /ui/admin/users/{id}/sessions/{sid}/signout", h.adminForm(h.handleUserSignOutSession))
+	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
+	return h
+}
+
+// ServeHTTP sets the headers every page carries and serves the route.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Vary", "Cookie")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.root.ServeHTTP(w, r)
+}
+
+// Panic answers a request whose handler panicked with a plain error page.
+func (h *Handler) Panic(w http.ResponseWriter, r *http.Request) {
+	h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
+}
+
+func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
+	if c, _, _, _ := h.current(r); c != nil {
+		h.redirect(w, r, "/ui/sessions")
+		return
+	}
+	h.redirect(w, r, "/ui/signin")
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
+}
+
+func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, _ []string) {
+	h.errorPage(w, r, http.StatusMethodNotAllowed, "This page does not accept that kind of request.")
+}
+
+// redirect answers with 303 See Other, so a form POST is followed by a GET.
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// fail logs an unexpected error and shows a generic page naming the
+// request ID, so an operator can find the log line.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side."
+	if auth.ErrorCode(err) == auth.EUnavailable {
+		status, msg = http.StatusServiceUnavailable, "The service is busy or unavailable. Please try again shortly."
+	}
+	h.log.Error("ui request failed", "request_id", httpkit.RequestID(r.Context()), "route", r.Pattern, "err", err)
+	h.errorPage(w, r, status, msg)
+}

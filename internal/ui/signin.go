@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
+)
+
+// msgSignInFailed is the one message of every failed sign-in: unknown
+// user, wrong password, disabled user or unknown tenant alike.
+const msgSignInFailed = "Sign-in failed: the username or password is incorrect, or this account cannot sign in."
+
+type signInData struct {
+	Login       string
+	Tenant      string // the tenant field as typed
+	TenantFixed string // the tenant the host chose; the field is then hidden
+	Throttled   bool
+}
+
+func (h *Handler) handleSignInPage(w http.ResponseWriter, r *http.Request) {
+	c, hadCookie, _, err := h.current(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if c != nil {
+		h.redirect(w, r, "/ui/sessions")
+		return
+	}
+	if hadCookie {
+		clearCookie(w, r, cookieSession)
+	}
+	t, err := h.hostTenant(r.Context(), r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := view{Title: "Sign in", Flash: flash(r), CSRF: h.signInToken(w, r)}
+	d := signInData{}
+	if t != nil {
+		d.TenantFixed = t.Name
+	}
+	v.Data = d
+	h.render(w, r, http.StatusOK, "signin", v)
+}
+
+// signInToken returns the sign-in form's CSRF token, derived from the
+// pre-session cookie, which it sets first when the browser has none.
+func (h *Handler) signInToken(w http.ResponseWriter, r *http.Request) string {
+	pre := readCookie(r, cookieSignIn)
+	if pre == "" {
+		pre = auth.NewToken(auth.DefaultTokenFormat)
+		setCookie(w, r, cookieSignIn, pre)
+	}
+	return csrfToken(pre, purposeSignIn)
+}
+
+func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	login, password := r.PostFormValue("username"), r.PostFormValue("password")
+	d := signInData{Login: login, Tenant: strings.TrimSpace(r.PostFormValue("tenant"))}
+	again := func(status int, msg string) {
+		v := view{Title: "Sign in", Error: msg, Data: d}
+		if status == http.StatusForbidden {
+			// A new pre-session secret: the old one may be what failed.
+			pre := auth.NewToken(auth.DefaultTokenFormat)
+			setCookie(w, r, cookieSignIn, pre)
+			v.CSRF = csrfToken(pre, purposeSignIn)
+		} else {
+			v.CSRF = h.signInToken(w, r)
+		}
+		h.render(w, r, status, "signin", v)
+	}
+	if !validCSRF(readCookie(r, cookieSignIn), purposeSignIn, r.PostFormValue("csrf")) {
+		again(http.StatusForbidden, "This sign-in form has expired, or your browser is blocking cookies. Please try again.")
+		return
+	}
+
+	tenantID, tenantKey, known, err := h.signInTenant(ctx, r, &d)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limitKey := "ui-signin:" + httpkit.ClientIP(r) + ":" + tenantKey + ":" + auth.HashToken(strings.ToLower(login)).String()[:32]
+	if h.opt.Limiter != nil {
+		res, err := h.opt.Limiter.Hit(ctx, limitKey, h.opt.SignInLimit, h.opt.SignInWindow)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !res.Allowed {
+			h.opt.Metrics.SignIn("ui", "locked")
+			d.Throttled = true
+			now := h.svc.Now()
+			w.Header().Set("Retry-After", strconv.Itoa(int((res.Reset.Sub(now)+time.Second-1)/time.Second)))
+			again(http.StatusTooManyRequests, "Too many sign-in attempts. Please wait "+waitWords(now, res.Reset)+
+				" and try again (after "+res.Reset.UTC().Format("15:04 UTC")+").")
+			return
+		}
+	}
+
+	if !known {
+		// Spend the same hashing work as for a real user.
+		if err := h.svc.Hasher().VerifyDummy(ctx, password); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.opt.Metrics.SignIn("ui", "failure")
+		again(http.StatusUnauthorized, msgSignInFailed)
+		return
+	}
+	_, token, _, err := h.svc.SignIn(ctx, auth.SignInRequest{
+		TenantID: tenantID, Login: login, Password: password, Origin: auth.OriginUI, Client: httpkit.Client(r),
+	})
+	switch auth.ErrorCode(err) {
+	case "":
+	case auth.EUnauthorized, auth.EInactive:
+		outcome := "failure"
+		if auth.ErrorCode(err) == auth.EInactive {
+			outcome = "inactive"
+		}
+		h.opt.Metrics.SignIn("ui", outcome)
+		again(http.StatusUnauthorized, msgSignInFailed)
+		return
+	default:
+		h.opt.Metrics.SignIn("ui", "error")
+		h.fail(w, r, err)
+		return
+	}
+	h.opt.Metrics.SignIn("ui", "success")
+	if h.opt.Limiter != nil {
+		if err := h.opt.Limiter.Reset(ctx, limitKey); err != nil {
+			h.log.Warn("ui sign-in limiter reset failed", "request_id", httpkit.RequestID(ctx), "err", err)
+		}
+	}
+	// A browser that was signed in as someone else ends that session: one
+	// browser, one UI session.
+	if old := readCookie(r, cookieSession); old != "" {
+		if _, err := h.svc.SignOut(ctx, old); err != nil && auth.ErrorCode(err) != auth.EUnauthorized {
+			h.log.Warn("ui sign-out of replaced session failed", "request_id", httpkit.RequestID(ctx), "err", err)
+		}
+	}
+	setCookie(w, r, cookieSession, token)
+	clearCookie(w, r, cookieSignIn)
+	h.redirect(w, r, "/ui/sessions")
+}
+
+// signInTenant picks the tenant of a sign-in: the one the host names
+// (see SettingHost), else the one the form's tenant field names by name or
+// ID, else the default tenant. known is false when the field names no
+// tenant; tenantKey is what the limiter counts under either way.
+func (h *Handler) signInTenant(ctx context.Context, r *http.Request, d *signInData) (id, key string, known bool, err error) {
+	t, err := h.hostTenant(ctx, r)
+	if err != nil {
+		return "", "", false, err
+	}
+	if t != nil {
+		d.TenantFixed, d.Tenant = t.Name, ""
+		return t.ID, t.ID, true, nil
+	}
+	if d.Tenant == "" {
+		return auth.DefaultTenantID, auth.DefaultTenantID, true, nil
+	}
+	ts, err := h.svc.Tenants(ctx)
+	if err != nil {
+		return "", "", false, err
+	}
+	for _, t := range ts {
+		if t.ID == d.Tenant || strings.EqualFold(t.Name, d.Tenant) {
+			return t.ID, t.ID, true, nil
+		}
+	}
+	return "", "unknown:" + strings.ToLower(d.Tenant), false, nil
+}
+
+// hostTenant returns the tenant whose SettingHost is r's host, or nil.
+func (h *Handler) hostTenant(ctx context.Context, r *http.Request) (*auth.Tenant, error) {
+	host := r.Host
+	if hp, _, err := net.SplitHostPort(host); err == nil {
+		host = hp
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" {
+		return nil, nil
+	}
+	ts, err := h.svc.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if v := t.Settings[SettingHost]; v != "" && strings.EqualFold(strings.TrimSuffix(v, "."), host) {
+			return t, nil
+		}
+	}
+	return nil, nil
+}
+
+// handleSignOut ends the UI session of the cookie. With a live session
+// the form's CSRF token must match; without one there is nothing to end.
+func (h *Handler) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	c, hadCookie, _, err := h.current(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if c != nil {
+		if !validCSRF(c.token, purposeSession, r.PostFormValue("csrf")) {
+			h.forbidden(w, r)
+			return
+		}
+		if _, err := h.svc.SignOut(r.Context(), c.token); err != nil && auth.ErrorCode(err) != auth.EUnauthorized {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if hadCookie {
+		clearCookie(w, r, cookieSession)
+	}
+	h.redirect(w, r, "/ui/signin?m=signedout")
+}
