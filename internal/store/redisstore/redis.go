@@ -16,6 +16,10 @@
 // one asked for, answers not found. Every key carries a TTL of the session's
 // remaining life measured on the store's clock, and reads check the expiry
 // against that clock too.
+//
+// A session check is one round trip on a single server (a script follows
+// the pointer) and two on a cluster (GET the pointer, then HGETALL the
+// record), since there the two keys may live on different nodes.
 package redisstore
 
 import (
@@ -40,9 +44,10 @@ const minTTL = time.Second
 
 // Sessions is the Redis session store. It is safe for concurrent use.
 type Sessions struct {
-	c   rueidis.Client
-	k   keys
-	now func() time.Time
+	c       rueidis.Client
+	k       keys
+	now     func() time.Time
+	cluster bool // keys of different slots may live on different nodes
 }
 
 var _ auth.SessionStore = (*Sessions)(nil)
@@ -92,7 +97,7 @@ func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option
 	if now == nil {
 		now = time.Now
 	}
-	s := &Sessions{c: c, k: keys{o.prefix}, now: now}
+	s := &Sessions{c: c, k: keys{o.prefix}, now: now, cluster: c.Mode() == rueidis.ClientModeCluster}
 	if err := s.Ping(ctx); err != nil {
 		c.Close()
 		return nil, err

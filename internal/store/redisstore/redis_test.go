@@ -112,6 +112,16 @@ func TestSessionStoreContract(t *testing.T) {
 	})
 }
 
+// TestSessionStoreContractClusterReads runs the suite with the reads a
+// cluster gets (GET, then HGETALL) instead of the one-trip script.
+func TestSessionStoreContractClusterReads(t *testing.T) {
+	storetest.SessionStore(t, func(t *testing.T, now func() time.Time) auth.SessionStore {
+		s := open(t, testAddr(t), now, redisstore.WithPrefix(testPrefix(t)))
+		redisstore.ReadLikeCluster(s)
+		return s
+	})
+}
+
 // TestKeyLayout checks the documented keys, that one user's keys share a
 // hash tag even for awkward tenant and user names, and that TTLs follow
 // the store's clock rather than the wall clock.
@@ -185,9 +195,21 @@ func TestNamesDoNotCollide(t *testing.T) {
 // TestDanglingPointersReadAsNotFound plays a crash between the writes of a
 // create (pointers, no record): every reader answers not found.
 func TestDanglingPointersReadAsNotFound(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		clusterRead bool
+	}{{"OneTrip", false}, {"ClusterReads", true}} {
+		t.Run(tc.name, func(t *testing.T) { testDanglingPointers(t, tc.clusterRead) })
+	}
+}
+
+func testDanglingPointers(t *testing.T, clusterReads bool) {
 	ctx := context.Background()
 	prefix := testPrefix(t)
 	s := open(t, testAddr(t), clock, redisstore.WithPrefix(prefix))
+	if clusterReads {
+		redisstore.ReadLikeCluster(s)
+	}
 	c := rawClient(t)
 	x := storetest.NewSession("t1", "u1", time.Hour)
 	if err := s.CreateSession(ctx, x); err != nil {

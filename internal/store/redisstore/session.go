@@ -126,18 +126,32 @@ func (s *Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
 	return storeErr(op, createRecord.Exec(ctx, s.c, []string{rec, idx}, args).Error())
 }
 
+// follow reads the record a pointer names in one round trip. The record is
+// in another slot than the pointer, so this serves a single server (or a
+// Sentinel-managed primary) only, never a cluster.
+// KEYS: pointer. Returns the record's fields, or nil for no pointer.
+var follow = rueidis.NewLuaScript(`
+local rec = redis.call('GET', KEYS[1])
+if not rec then return false end
+return redis.call('HGETALL', rec)`)
+
 // find follows a pointer to a record and returns the session if it is the
 // one asked for (match) and live on the store's clock.
 func (s *Sessions) find(ctx context.Context, ptr string, match func(*auth.Session) bool) (*auth.Session, error) {
 	const op = "find session"
-	rec, err := s.c.Do(ctx, s.c.B().Get().Key(ptr).Build()).ToString()
+	var m map[string]string
+	var err error
+	if s.cluster {
+		var rec string
+		if rec, err = s.c.Do(ctx, s.c.B().Get().Key(ptr).Build()).ToString(); err == nil {
+			m, err = s.c.Do(ctx, s.c.B().Hgetall().Key(rec).Build()).AsStrMap()
+		}
+	} else {
+		m, err = follow.Exec(ctx, s.c, []string{ptr}, nil).AsStrMap()
+	}
 	if rueidis.IsRedisNil(err) {
 		return nil, auth.ErrSessionNotFound
 	}
-	if err != nil {
-		return nil, storeErr(op, err)
-	}
-	m, err := s.c.Do(ctx, s.c.B().Hgetall().Key(rec).Build()).AsStrMap()
 	if err != nil {
 		return nil, storeErr(op, err)
 	}
