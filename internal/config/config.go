@@ -36,6 +36,8 @@ type Config struct {
 	PasswordMaxLength           int
 	EndSessionsOnPasswordChange bool
 	RocketLoginExpiration       time.Duration
+	RocketRateLimit             int           // calls per route and client IP per window; 0 turns the limiter off
+	RocketRateLimitWindow       time.Duration // the Rocket.Chat rate-limit window
 	MaxBodyBytes                int64
 
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
@@ -61,6 +63,8 @@ func Default() Config {
 		PasswordMaxLength:           72,
 		EndSessionsOnPasswordChange: true,
 		RocketLoginExpiration:       90 * 24 * time.Hour,
+		RocketRateLimit:             10,
+		RocketRateLimitWindow:       time.Minute,
 		MaxBodyBytes:                64 << 10,
 	}
 }
@@ -145,6 +149,8 @@ func options() []option {
 	add("password-max-length", "longest password accepted, in bytes", integer(func(c *Config) *int { return &c.PasswordMaxLength }))
 	add("end-sessions-on-password-change", "a password change ends the user's other sessions", boolean(func(c *Config) *bool { return &c.EndSessionsOnPasswordChange }))
 	add("rocketchat-login-expiration", "lifetime of a Rocket.Chat login token", duration(func(c *Config) *time.Duration { return &c.RocketLoginExpiration }))
+	add("rocketchat-rate-limit", "Rocket.Chat API calls allowed per route and client IP in a window (0: no limit)", integer(func(c *Config) *int { return &c.RocketRateLimit }))
+	add("rocketchat-rate-limit-window", "Rocket.Chat rate-limit window (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.RocketRateLimitWindow }))
 	add("max-body-bytes", "largest request body accepted", binding{func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -321,6 +327,12 @@ func (c Config) Validate() error {
 	}
 	if c.RocketLoginExpiration < time.Minute {
 		p = append(p, "rocketchat-login-expiration must be at least 1m")
+	}
+	if c.RocketRateLimit < 0 {
+		p = append(p, "rocketchat-rate-limit must not be negative")
+	}
+	if c.RocketRateLimitWindow < time.Second {
+		p = append(p, "rocketchat-rate-limit-window must be at least 1s")
 	}
 	if c.MaxBodyBytes < 1024 {
 		p = append(p, "max-body-bytes must be at least 1024")

@@ -20,6 +20,7 @@ import (
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/httpkit"
 	"github.com/sessiond/sessiond/internal/influxapi"
+	"github.com/sessiond/sessiond/internal/rocketapi"
 	"github.com/sessiond/sessiond/internal/store"
 	"github.com/sessiond/sessiond/internal/ui"
 )
@@ -111,6 +112,12 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/api/v2/", influx)
 	mux.Handle("/api/v2", influx)
 	a.panics = append(a.panics, panicRoute{"/api/v2", influx.Panic})
+	rocket := rocketapi.New(a.svc, rocketapi.Options{
+		Metrics: a.metrics, Logger: a.log, MaxBody: a.cfg.MaxBodyBytes, LoginExpiration: a.cfg.RocketLoginExpiration,
+		Limiter: a.Limiter(), RateLimit: a.cfg.RocketRateLimit, RateWindow: a.cfg.RocketRateLimitWindow,
+	})
+	mux.Handle("/api/v1/", rocket)
+	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
 	pages := ui.New(a.svc, ui.Options{
 		Limiter: a.Limiter(), Metrics: a.metrics, Logger: a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
