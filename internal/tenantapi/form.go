@@ -1,0 +1,97 @@
+package tenantapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/sessiond/sessiond/internal/httpkit"
+)
+
+// form is a request body read as an object, checked field by field so
+// that every problem is reported at once under its field's name.
+type form struct {
+	raw  map[string]json.RawMessage
+	seen []string
+	bad  map[string][]string
+}
+
+// decode reads the body: size cap, syntax and trailing data are the
+// shared decoder's (BAD_REQUEST or PAYLOAD_TOO_LARGE); fields are checked
+// by the caller.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (*form, error) {
+	f := &form{}
+	if err := httpkit.DecodeJSON(w, r, &f.raw, h.maxBody, false); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *form) problem(field, msg string) {
+	if f.bad == nil {
+		f.bad = map[string][]string{}
+	}
+	f.bad[field] = append(f.bad[field], msg)
+}
+
+// str returns a string field; a missing or empty one is a problem when
+// required.
+func (f *form) str(field string, required bool) string {
+	f.seen = append(f.seen, field)
+	v, ok := f.raw[field]
+	if !ok || string(v) == "null" {
+		if required {
+			f.problem(field, "is required")
+		}
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		f.problem(field, "must be a string")
+		return ""
+	}
+	if s == "" && required {
+		f.problem(field, "must not be empty")
+	}
+	return s
+}
+
+// oneOf returns a string field that must be one of allowed.
+func (f *form) oneOf(field string, allowed []string) string {
+	s := f.str(field, true)
+	if s != "" && !slices.Contains(allowed, s) {
+		f.problem(field, "must be one of "+strings.Join(allowed, ", "))
+		return ""
+	}
+	return s
+}
+
+// err reports unknown fields and returns a VALIDATION_ERROR holding every
+// problem, or nil.
+func (f *form) err() error {
+	for k := range f.raw {
+		if !slices.Contains(f.seen, k) {
+			f.problem(k, "is not allowed")
+		}
+	}
+	if f.bad != nil {
+		return validationError(f.bad)
+	}
+	return nil
+}
+
+// validEmail is a practical check: one @, a dot in the domain, no spaces
+// or controls, at most 254 bytes.
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || len(s) > 254 || !strings.Contains(s[at+1:], ".") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return false
+		}
+	}
+	return strings.IndexByte(s[:at], '@') < 0
+}

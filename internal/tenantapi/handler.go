@@ -1,0 +1,257 @@
+// Package tenantapi serves the WebmixHub-style tenant auth API under /auth
+// over the core in package auth: tenant tokens, RS256 JWT access and
+// refresh tokens bound to core sessions, logout as a presence change,
+// terminate, capabilities and per-IP limits, every answer in the
+// {meta, data|error} envelope.
+package tenantapi
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
+)
+
+// Headers of the tenant API.
+const (
+	TenantTokenHeader = "x-tenant-token"
+	UserTokenHeader   = "x-token"
+)
+
+// Options tune the dialect.
+type Options struct {
+	Logger *slog.Logger
+	// Limiter counts requests per IP (the server's shared one). Required.
+	Limiter auth.Limiter
+	// MaxBody caps request bodies (httpkit.MaxBody when 0).
+	MaxBody int64
+	// SigninLimit and SignupLimit are the hourly per-IP limits of those
+	// endpoints (30 and 10 when 0); tenants may override them.
+	SigninLimit int
+	SignupLimit int
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+}
+
+// Handler serves /auth.
+type Handler struct {
+	svc     *auth.Service
+	log     *slog.Logger
+	limiter auth.Limiter
+	maxBody int64
+	limits  map[string]int
+	proxies []netip.Prefix
+	keys    keyCache
+	root    http.Handler
+}
+
+// defaultLimits are the reference's hourly per-IP limits; an endpoint
+// without one is not limited unless its tenant sets one.
+func defaultLimits() map[string]int {
+	return map[string]int{CapLogout: 30, CapRefresh: 20, CapTerminate: 10, CapSignin: 30, CapSignup: 10}
+}
+
+// New returns the /auth handler.
+func New(svc *auth.Service, opt Options) *Handler {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = httpkit.MaxBody
+	}
+	h := &Handler{svc: svc, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(), proxies: opt.TrustedProxies}
+	if opt.SigninLimit > 0 {
+		h.limits[CapSignin] = opt.SigninLimit
+	}
+	if opt.SignupLimit > 0 {
+		h.limits[CapSignup] = opt.SignupLimit
+	}
+	mux := http.NewServeMux()
+	h.routes(mux)
+	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
+	return h
+}
+
+// Limits returns the server-wide hourly limits per capability.
+func (h *Handler) Limits() map[string]int { return maps.Clone(h.limits) }
+
+// route says what an endpoint needs before its handler runs.
+type route struct {
+	capability string // "" for none
+	private    bool   // needs x-token
+	device     bool   // reads the client headers
+}
+
+func (h *Handler) routes(mux *http.ServeMux) {
+	mux.Handle("POST /auth/signup", h.endpoint(route{CapSignup, false, true}, h.handleSignup))
+	mux.Handle("POST /auth/signin", h.endpoint(route{CapSignin, false, true}, h.handleSignin))
+	mux.Handle("POST /auth/refresh-token", h.endpoint(route{CapRefresh, false, true}, h.handleRefresh))
+	mux.Handle("GET /auth/logout", h.endpoint(route{CapLogout, true, true}, h.handleLogout))
+	mux.Handle("POST /auth/terminate", h.endpoint(route{CapTerminate, true, true}, h.handleTerminate))
+	mux.Handle("GET /auth/me", h.endpoint(route{CapMe, true, true}, h.handleMe))
+	mux.Handle("GET /auth/sessions", h.endpoint(route{CapSessions, true, true}, h.handleListSessions))
+	mux.Handle("DELETE /auth/sessions", h.endpoint(route{CapSessions, true, true}, h.handleRevokeOthers))
+	mux.Handle("DELETE /auth/sessions/{id}", h.endpoint(route{CapSessions, true, true}, h.handleRevokeSession))
+	mux.Handle("GET /auth/.well-known/jwks.json", h.endpoint(route{}, h.handleJWKS))
+}
+
+// ServeHTTP serves the route.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+
+// Panic answers a request whose handler panicked: INTERNAL_SERVER in the
+// envelope, never a stack trace.
+func (h *Handler) Panic(w http.ResponseWriter, r *http.Request) {
+	h.write(w, r, http.StatusInternalServerError, envelope{Error: errInternal})
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.write(w, r, http.StatusNotFound, envelope{Error: errNotFound})
+}
+
+func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	h.write(w, r, http.StatusMethodNotAllowed, envelope{Error: methodNotAllowed()})
+}
+
+// request is what the middleware learned about a request.
+type request struct {
+	tenant  *auth.Tenant
+	client  auth.Client
+	session *auth.Session // private routes
+	user    *auth.User    // private routes; shared, never changed
+	status  string        // the user's status as the request arrived
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *request)
+
+// endpoint runs the reference's middleware in order: tenant token, per-IP
+// limit, client headers, tenant capability, then (private routes) the
+// user's access token, the user's capability and the return to logged_in.
+func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		t, err := h.tenant(ctx, r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		rq := &request{tenant: t}
+		ip := h.clientIP(r)
+		if n := h.limitFor(t, rt.capability); n > 0 && !h.limit(w, r, t, rt.capability, ip, n) {
+			return
+		}
+		if rt.device {
+			var bad map[string][]string
+			rq.client, bad = readClient(r, ip, t.Settings[settingClientHeaders] != clientHeadersAccept)
+			if bad != nil {
+				h.fail(w, r, validationError(bad))
+				return
+			}
+		}
+		if rt.capability != "" && restricted(t, "", rt.capability) {
+			h.fail(w, r, restrictedError(rt.capability))
+			return
+		}
+		if rt.private {
+			if err := h.authenticate(ctx, r, rq); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if restricted(t, rq.user.ID, rt.capability) {
+				h.fail(w, r, restrictedError(rt.capability))
+				return
+			}
+			// Using a still-valid token after a logout signs the user back
+			// in (the reference's rule); logout itself sets logged_out.
+			if rq.status == presenceLoggedOut && rt.capability != CapLogout {
+				if err := h.svc.SetPresence(ctx, t.ID, rq.user.ID, presenceLoggedIn); err != nil {
+					h.fail(w, r, err)
+					return
+				}
+			}
+		}
+		next(w, r, rq)
+	})
+}
+
+// tenant resolves x-tenant-token.
+func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, error) {
+	tok := r.Header.Get(TenantTokenHeader)
+	if tok == "" {
+		return nil, errMissingTenantToken
+	}
+	t, err := h.svc.TenantByToken(ctx, tok)
+	if auth.ErrorCode(err) == auth.EUnauthorized {
+		return nil, errInvalidTenantToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Settings[settingDisabled] == settingTrue {
+		return nil, errTenantDisabled
+	}
+	return t, nil
+}
+
+// authenticate checks x-token: a well-signed, unexpired access token of
+// this tenant whose core session is still live and whose user is active.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request) error {
+	raw := r.Header.Get(UserTokenHeader)
+	if raw == "" {
+		return errMissingUserToken
+	}
+	c, err := h.verify(rq.tenant, raw, typAccess)
+	if err == errExpired {
+		return errUserTokenExpired
+	}
+	if err != nil {
+		return errInvalidUserToken
+	}
+	sess, u, err := h.svc.AuthenticateSession(ctx, rq.tenant.ID, c.Subject, c.SessionID, auth.CheckOptions{AllowInactive: true})
+	if err != nil {
+		return h.sessionFailure(ctx, rq.tenant.ID, c.Subject, u, err, errInvalidUserToken)
+	}
+	rq.session, rq.user, rq.status = sess, u, status(u)
+	return nil
+}
+
+// sessionFailure explains why the session behind an authentic token is
+// gone: a suspended or terminated user says so (their sessions ended with
+// the change), anything else is the token's kind of invalid.
+func (h *Handler) sessionFailure(ctx context.Context, tenantID, userID string, u *auth.User, err error, invalid *apiError) error {
+	switch auth.ErrorCode(err) {
+	case auth.EUnauthorized, auth.EInactive:
+	default:
+		return err
+	}
+	if u == nil {
+		found, lerr := h.svc.User(ctx, tenantID, userID)
+		if lerr != nil {
+			if auth.ErrorCode(lerr) == auth.ENotFound {
+				return invalid
+			}
+			return lerr
+		}
+		u = found
+	}
+	if e := stateError(u); e != nil {
+		return e
+	}
+	return invalid
+}
+
+// stateError is the answer for a user who may not authenticate.
+func stateError(u *auth.User) *apiError {
+	switch u.State {
+	case auth.StateActive:
+		return nil
+	case auth.StateTerminated:
+		return errUserTerminated
+	}
+	return errUserSuspended
+}

@@ -1,0 +1,124 @@
+package tenantapi
+
+import (
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+)
+
+// timeLayout is the reference's timestamp: UTC with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// stamp is a time written as timeLayout.
+type stamp time.Time
+
+// MarshalJSON writes the time in UTC with milliseconds.
+func (s stamp) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(timeLayout)+2)
+	b = append(b, '"')
+	b = time.Time(s).UTC().AppendFormat(b, timeLayout)
+	return append(b, '"'), nil
+}
+
+type meta struct {
+	RequestID string `json:"requestId"`
+	Timestamp stamp  `json:"timestamp"`
+}
+
+// envelope is every response: meta plus data or error.
+type envelope struct {
+	Meta  meta      `json:"meta"`
+	Data  any       `json:"data,omitempty"`
+	Error *apiError `json:"error,omitempty"`
+}
+
+// apiError is the reference's error object.
+type apiError struct {
+	Message    string              `json:"message"`
+	Code       string              `json:"code"`
+	Status     int                 `json:"status"`
+	Validation map[string][]string `json:"validation,omitempty"`
+}
+
+// tokenResponse is the reference's token pair (signup, signin, refresh).
+type tokenResponse struct {
+	AccessToken          string `json:"accessToken"`
+	AccessTokenExpireAt  stamp  `json:"accessTokenExpireAt"`
+	RefreshToken         string `json:"refreshToken"`
+	RefreshTokenExpireAt stamp  `json:"refreshTokenExpireAt"`
+	UserID               string `json:"userId"`
+	NewUser              *bool  `json:"newUser,omitempty"`
+}
+
+type successResponse struct {
+	Success bool `json:"success"`
+}
+
+type revokedResponse struct {
+	Success bool `json:"success"`
+	Revoked int  `json:"revoked"`
+}
+
+// userResponse is sessiond's view of the signed-in user.
+type userResponse struct {
+	ID        string `json:"id"`
+	Email     string `json:"email,omitempty"`
+	Method    string `json:"method"`
+	Status    string `json:"status"`
+	CreatedAt stamp  `json:"createdAt"`
+}
+
+// sessionResponse is one session, never its secret.
+type sessionResponse struct {
+	ID         string            `json:"id"`
+	Origin     string            `json:"origin"`
+	CreatedAt  stamp             `json:"createdAt"`
+	ExpireAt   stamp             `json:"expireAt"`
+	LastSeenAt stamp             `json:"lastSeenAt"`
+	IP         string            `json:"ip"`
+	UserAgent  string            `json:"userAgent"`
+	Device     map[string]string `json:"device"`
+	Current    bool              `json:"current"`
+}
+
+type meResponse struct {
+	User    userResponse    `json:"user"`
+	Session sessionResponse `json:"session"`
+}
+
+type sessionsResponse struct {
+	Sessions []sessionResponse `json:"sessions"`
+}
+
+// jwk is one RSA public key of a JWK Set (RFC 7517, RFC 7518 §6.3.1).
+type jwk struct {
+	Kty string `json:"kty"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+type jwks struct {
+	Keys []jwk `json:"keys"`
+}
+
+func newUserResponse(u *auth.User, status string) userResponse {
+	method := MethodPassword
+	if isGuest(u) {
+		method = MethodGuest
+	}
+	return userResponse{ID: u.ID, Email: u.Email, Method: method, Status: status, CreatedAt: stamp(u.CreatedAt)}
+}
+
+func newSessionResponse(s *auth.Session, current string) sessionResponse {
+	dev := s.Device
+	if dev == nil {
+		dev = map[string]string{}
+	}
+	return sessionResponse{
+		ID: s.ID, Origin: string(s.Origin), CreatedAt: stamp(s.CreatedAt), ExpireAt: stamp(s.ExpiresAt),
+		LastSeenAt: stamp(s.LastSeen), IP: s.IP, UserAgent: s.UserAgent, Device: dev, Current: s.ID == current,
+	}
+}
