@@ -52,7 +52,8 @@ type Service struct {
 	now           func() time.Time
 	log           *slog.Logger
 
-	cache sync.Map // user ID -> *cachedUser
+	cache   sync.Map   // user ID -> *cachedUser
+	setupMu sync.Mutex // one setup at a time in this process
 }
 
 type cachedUser struct {

@@ -40,6 +40,8 @@ func (s *Service) SetupAllowed(ctx context.Context) (bool, error) {
 // exists. If a later step fails the user is removed again, so a failed setup
 // can be retried.
 func (s *Service) Setup(ctx context.Context, req SetupRequest) (*SetupResult, error) {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
 	ok, err := s.SetupAllowed(ctx)
 	if err != nil {
 		return nil, err
