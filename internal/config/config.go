@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,9 @@ type Config struct {
 	RocketLoginExpiration       time.Duration
 	RocketRateLimit             int           // calls per route and client IP per window; 0 turns the limiter off
 	RocketRateLimitWindow       time.Duration // the Rocket.Chat rate-limit window
+	TenantSigninLimit           int           // /auth/signin calls per client IP per hour (tenants may override)
+	TenantSignupLimit           int           // /auth/signup calls per client IP per hour (tenants may override)
+	TrustedProxies              string        // comma-separated IPs or CIDRs whose X-Forwarded-For is believed
 	MaxBodyBytes                int64
 
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
@@ -65,6 +69,8 @@ func Default() Config {
 		RocketLoginExpiration:       90 * 24 * time.Hour,
 		RocketRateLimit:             10,
 		RocketRateLimitWindow:       time.Minute,
+		TenantSigninLimit:           30,
+		TenantSignupLimit:           10,
 		MaxBodyBytes:                64 << 10,
 	}
 }
@@ -150,6 +156,9 @@ func options() []option {
 	add("end-sessions-on-password-change", "a password change ends the user's other sessions", boolean(func(c *Config) *bool { return &c.EndSessionsOnPasswordChange }))
 	add("rocketchat-login-expiration", "lifetime of a Rocket.Chat login token", duration(func(c *Config) *time.Duration { return &c.RocketLoginExpiration }))
 	add("rocketchat-rate-limit", "Rocket.Chat API calls allowed per route and client IP in a window (0: no limit)", integer(func(c *Config) *int { return &c.RocketRateLimit }))
+	add("tenant-signin-limit", "tenant API sign-ins per client IP per hour", integer(func(c *Config) *int { return &c.TenantSigninLimit }))
+	add("tenant-signup-limit", "tenant API sign-ups per client IP per hour", integer(func(c *Config) *int { return &c.TenantSignupLimit }))
+	add("trusted-proxies", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For gives the client IP", str(func(c *Config) *string { return &c.TrustedProxies }))
 	add("rocketchat-rate-limit-window", "Rocket.Chat rate-limit window (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.RocketRateLimitWindow }))
 	add("max-body-bytes", "largest request body accepted", binding{func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -333,6 +342,19 @@ func (c Config) Validate() error {
 	}
 	if c.RocketRateLimitWindow < time.Second {
 		p = append(p, "rocketchat-rate-limit-window must be at least 1s")
+	}
+	if c.TenantSigninLimit < 1 || c.TenantSignupLimit < 1 {
+		p = append(p, "tenant-signin-limit and tenant-signup-limit must be at least 1")
+	}
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(f); err != nil {
+			if _, err := netip.ParseAddr(f); err != nil {
+				p = append(p, fmt.Sprintf("trusted-proxies: %q is neither an IP address nor a CIDR prefix", f))
+			}
+		}
 	}
 	if c.MaxBodyBytes < 1024 {
 		p = append(p, "max-body-bytes must be at least 1024")

@@ -85,6 +85,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /api/v2/sessions", h.authed(h.handleListSessions))
 	mux.Handle("DELETE /api/v2/sessions/{id}", h.authed(h.handleRevokeSession))
+	h.tenantRoutes(mux) // tenants of the tenant auth API (/auth), in tenant.go
 }
 
 // ServeHTTP sets InfluxDB's server headers and serves the route.

@@ -22,6 +22,7 @@ import (
 	"github.com/sessiond/sessiond/internal/influxapi"
 	"github.com/sessiond/sessiond/internal/rocketapi"
 	"github.com/sessiond/sessiond/internal/store"
+	"github.com/sessiond/sessiond/internal/tenantapi"
 	"github.com/sessiond/sessiond/internal/ui"
 )
 
@@ -118,6 +119,13 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("/api/v1/", rocket)
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
+	proxies, _ := tenantapi.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
+	tenants := tenantapi.New(a.svc, tenantapi.Options{
+		Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes, TrustedProxies: proxies,
+		SigninLimit: a.cfg.TenantSigninLimit, SignupLimit: a.cfg.TenantSignupLimit,
+	})
+	mux.Handle("/auth/", tenants)
+	a.panics = append(a.panics, panicRoute{"/auth/", tenants.Panic})
 	pages := ui.New(a.svc, ui.Options{
 		Limiter: a.Limiter(), Metrics: a.metrics, Logger: a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,

@@ -2,6 +2,7 @@ package tenantapi
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,11 +74,6 @@ var methods = []string{MethodPassword, MethodOTP, MethodGoogle, MethodApple, Met
 
 func served(method string) bool { return method == MethodPassword || method == MethodGuest }
 
-// DefaultLimits are the per-IP hourly limits of the reference (signin and
-// signup are the server's configurable defaults). An endpoint without an
-// entry is not limited unless a tenant sets one.
-var DefaultLimits = map[string]int{CapLogout: 30, CapRefresh: 20, CapTerminate: 10, CapSignin: 30, CapSignup: 10}
-
 // Policy is a tenant's configuration of this dialect, read from and
 // written to its settings.
 type Policy struct {
@@ -100,18 +96,11 @@ func PolicyOf(t *auth.Tenant) Policy {
 		Disabled:               s[settingDisabled] == settingTrue,
 		RestrictedCapabilities: splitList(s[settingRestricted]),
 		ClientHeaders:          clientHeadersRequire,
-		AccessTokenTTL:         defaultAccessTTL,
-		RefreshTokenTTL:        defaultRefreshTTL,
 	}
 	if s[settingClientHeaders] == clientHeadersAccept {
 		p.ClientHeaders = clientHeadersAccept
 	}
-	if d, err := time.ParseDuration(s[settingAccessTTL]); err == nil && d > 0 {
-		p.AccessTokenTTL = d
-	}
-	if d, err := time.ParseDuration(s[settingRefreshTTL]); err == nil && d > 0 {
-		p.RefreshTokenTTL = d
-	}
+	p.AccessTokenTTL, p.RefreshTokenTTL = ttls(t)
 	for k, v := range s {
 		if c, ok := strings.CutPrefix(k, settingLimitPrefix); ok {
 			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
@@ -137,10 +126,10 @@ type PolicyUpdate struct {
 
 // Settings checks u and returns the tenant settings that apply it, in the
 // merge form of auth.Service.UpdateTenant (an empty value removes a key).
-// Every problem is reported at once, keyed by field name.
-func (u PolicyUpdate) Settings() (map[string]string, map[string][]string) {
+// Every problem is reported at once in one EInvalid error.
+func (u PolicyUpdate) Settings() (map[string]string, error) {
 	out := map[string]string{}
-	bad := map[string][]string{}
+	var bad []string
 	if u.Disabled != nil {
 		out[settingDisabled] = ""
 		if *u.Disabled {
@@ -149,27 +138,25 @@ func (u PolicyUpdate) Settings() (map[string]string, map[string][]string) {
 	}
 	if u.RestrictedCapabilities != nil {
 		list, problems := CheckCapabilities(*u.RestrictedCapabilities)
-		if problems != nil {
-			bad["restrictedCapabilities"] = problems
-		}
-		out[settingRestricted] = strings.Join(list, capabilitySeparator)
+		bad = append(bad, problems...)
+		out[settingRestricted] = JoinCapabilities(list)
 	}
 	if u.ClientHeaders != nil {
 		switch *u.ClientHeaders {
 		case clientHeadersRequire, clientHeadersAccept:
 			out[settingClientHeaders] = *u.ClientHeaders
 		default:
-			bad["clientHeaders"] = []string{`must be "require" or "accept"`}
+			bad = append(bad, `clientHeaders must be "require" or "accept"`)
 		}
 	}
-	for c, n := range u.RateLimits {
-		switch {
+	for _, c := range slices.Sorted(maps.Keys(u.RateLimits)) {
+		switch n := u.RateLimits[c]; {
 		case !slices.Contains(endpoints, c):
-			bad["rateLimits"] = append(bad["rateLimits"], fmt.Sprintf("%q is not an endpoint capability", c))
+			bad = append(bad, fmt.Sprintf("rateLimits: %q is not an endpoint (want one of %s)", c, strings.Join(endpoints, ", ")))
 		case n == -1:
 			out[settingLimitPrefix+c] = ""
 		case n < 0 || n > maxLimit:
-			bad["rateLimits"] = append(bad["rateLimits"], fmt.Sprintf("%s must be between 0 and %d (or -1 to use the server default)", c, maxLimit))
+			bad = append(bad, fmt.Sprintf("rateLimits: %s must be between 0 and %d, or -1 for the server default", c, maxLimit))
 		default:
 			out[settingLimitPrefix+c] = strconv.Itoa(n)
 		}
@@ -184,7 +171,7 @@ func (u PolicyUpdate) Settings() (map[string]string, map[string][]string) {
 		}
 		d, err := time.ParseDuration(*v)
 		if err != nil || d < time.Minute || d > maxTTL {
-			bad[field] = []string{"must be a duration between 1m and 8760h, such as 1h"}
+			bad = append(bad, field+" must be a duration between 1m and 8760h, such as 1h")
 			return
 		}
 		out[key] = d.String()
@@ -192,7 +179,7 @@ func (u PolicyUpdate) Settings() (map[string]string, map[string][]string) {
 	ttl("accessTokenTTL", settingAccessTTL, u.AccessTokenTTL)
 	ttl("refreshTokenTTL", settingRefreshTTL, u.RefreshTokenTTL)
 	if len(bad) > 0 {
-		return nil, bad
+		return nil, auth.Errorf(auth.EInvalid, "%s", strings.Join(bad, "; "))
 	}
 	return out, nil
 }
@@ -202,12 +189,12 @@ func (u PolicyUpdate) Settings() (map[string]string, map[string][]string) {
 func CheckCapabilities(list []string) ([]string, []string) {
 	var problems []string
 	if len(list) > maxCapabilityList {
-		return nil, []string{"too many capabilities"}
+		return nil, []string{"restrictedCapabilities: too many capabilities"}
 	}
 	out := make([]string, 0, len(list))
 	for _, c := range list {
 		if !slices.Contains(Capabilities, c) {
-			problems = append(problems, fmt.Sprintf("%q is not a capability (want one of %s)", c, strings.Join(Capabilities, ", ")))
+			problems = append(problems, fmt.Sprintf("restrictedCapabilities: %q is not a capability (want one of %s)", c, strings.Join(Capabilities, ", ")))
 			continue
 		}
 		out = append(out, c)

@@ -1,0 +1,339 @@
+package influxapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/tenantapi"
+)
+
+// The routes in this file are sessiond's management of the tenants of the
+// tenant auth API (/auth), in InfluxDB's style. A tenant is an
+// organization-like boundary, so reading tenants needs read:orgs and
+// changing them write:orgs: the operator token made at setup holds both,
+// and an admin's session holds everything. The caller must belong to the
+// default tenant.
+
+func (h *Handler) tenantRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /api/v2/tenants", h.authed(h.handleListTenants))
+	mux.Handle("POST /api/v2/tenants", h.authed(h.handleCreateTenant))
+	mux.Handle("GET /api/v2/tenants/{id}", h.authed(h.handleGetTenant))
+	mux.Handle("PATCH /api/v2/tenants/{id}", h.authed(h.handlePatchTenant))
+	mux.Handle("DELETE /api/v2/tenants/{id}", h.authed(h.handleDeleteTenant))
+	mux.Handle("POST /api/v2/tenants/{id}/keys", h.authed(h.handleRotateTenantKey))
+	mux.Handle("PATCH /api/v2/tenants/{id}/users/{userID}", h.authed(h.handlePatchTenantUser))
+	mux.Handle("GET /api/v2/tenants/{id}/sessions", h.authed(h.handleListTenantSessions))
+	mux.Handle("DELETE /api/v2/tenants/{id}/sessions/{sessionID}", h.authed(h.handleRevokeTenantSession))
+}
+
+type tenantRequest struct {
+	Name                   *string        `json:"name,omitempty"`
+	Disabled               *bool          `json:"disabled,omitempty"`
+	RestrictedCapabilities *[]string      `json:"restrictedCapabilities,omitempty"`
+	ClientHeaders          *string        `json:"clientHeaders,omitempty"`
+	RateLimits             map[string]int `json:"rateLimits,omitempty"`
+	AccessTokenTTL         *string        `json:"accessTokenTTL,omitempty"`
+	RefreshTokenTTL        *string        `json:"refreshTokenTTL,omitempty"`
+}
+
+func (b tenantRequest) policy() tenantapi.PolicyUpdate {
+	return tenantapi.PolicyUpdate{
+		Disabled: b.Disabled, RestrictedCapabilities: b.RestrictedCapabilities, ClientHeaders: b.ClientHeaders,
+		RateLimits: b.RateLimits, AccessTokenTTL: b.AccessTokenTTL, RefreshTokenTTL: b.RefreshTokenTTL,
+	}
+}
+
+type signingKeyResponse struct {
+	ID       string     `json:"id"`
+	Active   bool       `json:"active"`
+	RetireAt *time.Time `json:"retireAt,omitempty"`
+}
+
+type tenantResponse struct {
+	Links                  map[string]string    `json:"links"`
+	ID                     string               `json:"id"`
+	Name                   string               `json:"name"`
+	Token                  string               `json:"token,omitempty"` // only when created
+	Disabled               bool                 `json:"disabled"`
+	RestrictedCapabilities []string             `json:"restrictedCapabilities"`
+	ClientHeaders          string               `json:"clientHeaders"`
+	RateLimits             map[string]int       `json:"rateLimits"` // the tenant's overrides
+	AccessTokenTTL         string               `json:"accessTokenTTL"`
+	RefreshTokenTTL        string               `json:"refreshTokenTTL"`
+	SigningKeys            []signingKeyResponse `json:"signingKeys"`
+	CreatedAt              time.Time            `json:"createdAt"`
+	UpdatedAt              time.Time            `json:"updatedAt"`
+}
+
+type tenantsResponse struct {
+	Links   map[string]string `json:"links"`
+	Tenants []tenantResponse  `json:"tenants"`
+}
+
+type tenantUserResponse struct {
+	ID                     string   `json:"id"`
+	TenantID               string   `json:"tenantID"`
+	Email                  string   `json:"email,omitempty"`
+	Status                 string   `json:"status"`
+	RestrictedCapabilities []string `json:"restrictedCapabilities"`
+}
+
+type tenantUserRequest struct {
+	RestrictedCapabilities *[]string `json:"restrictedCapabilities,omitempty"`
+	Status                 *string   `json:"status,omitempty"`
+}
+
+func newTenantResponse(t *auth.Tenant, token string) tenantResponse {
+	p := tenantapi.PolicyOf(t)
+	out := tenantResponse{
+		Links: map[string]string{"self": "/api/v2/tenants/" + t.ID, "sessions": "/api/v2/tenants/" + t.ID + "/sessions"},
+		ID:    t.ID, Name: t.Name, Token: token, Disabled: p.Disabled,
+		RestrictedCapabilities: nonNil(p.RestrictedCapabilities), ClientHeaders: p.ClientHeaders,
+		RateLimits: p.RateLimits, AccessTokenTTL: p.AccessTokenTTL.String(), RefreshTokenTTL: p.RefreshTokenTTL.String(),
+		SigningKeys: []signingKeyResponse{}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+	if out.RateLimits == nil {
+		out.RateLimits = map[string]int{}
+	}
+	for _, k := range tenantapi.Keys(t) {
+		kr := signingKeyResponse{ID: k.ID, Active: k.Active}
+		if !k.RetireAt.IsZero() {
+			at := k.RetireAt
+			kr.RetireAt = &at
+		}
+		out.SigningKeys = append(out.SigningKeys, kr)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// tenantAllowed checks the caller's permission; action is read or write.
+func (h *Handler) tenantAllowed(w http.ResponseWriter, c *caller, action string) bool {
+	if c.user.TenantID != auth.DefaultTenantID || !c.can(action, "orgs", "") {
+		writeError(w, denied(action, "orgs", ""), true)
+		return false
+	}
+	return true
+}
+
+// tenantID reads {id}: the default tenant is not a tenant of /auth and
+// is never served here.
+func (h *Handler) tenantID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if !auth.ValidID(id) || id == auth.DefaultTenantID {
+		writeError(w, apiError{codeNotFound, "tenant not found"}, true)
+		return "", false
+	}
+	return id, true
+}
+
+// tenantFail answers a core error, naming a missing tenant as such.
+func (h *Handler) tenantFail(w http.ResponseWriter, r *http.Request, err error) {
+	if auth.ErrorCode(err) == auth.ENotFound {
+		writeError(w, apiError{codeNotFound, auth.ErrorMessage(err)}, true)
+		return
+	}
+	h.fail(w, r, err)
+}
+
+// handleCreateTenant is POST /api/v2/tenants {"name", ...policy}: 201 with
+// the tenant token, shown this once.
+func (h *Handler) handleCreateTenant(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "write") {
+		return
+	}
+	var body tenantRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if body.Name == nil || *body.Name == "" {
+		writeError(w, apiError{codeInvalid, "tenant name is required"}, true)
+		return
+	}
+	t, token, err := tenantapi.CreateTenant(r.Context(), h.svc, *body.Name, body.policy())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	respond(w, http.StatusCreated, newTenantResponse(t, token))
+}
+
+func (h *Handler) handleListTenants(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "read") {
+		return
+	}
+	list, err := h.svc.Tenants(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := tenantsResponse{Links: map[string]string{"self": "/api/v2/tenants"}, Tenants: []tenantResponse{}}
+	for _, t := range list {
+		if t.ID != auth.DefaultTenantID {
+			out.Tenants = append(out.Tenants, newTenantResponse(t, ""))
+		}
+	}
+	respond(w, http.StatusOK, out)
+}
+
+func (h *Handler) handleGetTenant(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "read") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	t, err := h.svc.Tenant(r.Context(), id)
+	if err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, newTenantResponse(t, ""))
+}
+
+func (h *Handler) handlePatchTenant(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "write") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	var body tenantRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	name := ""
+	if body.Name != nil {
+		if *body.Name == "" {
+			writeError(w, apiError{codeInvalid, "tenant name must not be empty"}, true)
+			return
+		}
+		name = *body.Name
+	}
+	t, err := tenantapi.UpdateTenant(r.Context(), h.svc, id, name, body.policy())
+	if err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, newTenantResponse(t, ""))
+}
+
+// handleDeleteTenant removes the tenant with its users and sessions.
+func (h *Handler) handleDeleteTenant(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "write") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	if err := h.svc.DeleteTenant(r.Context(), id); err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleRotateTenantKey is POST /api/v2/tenants/{id}/keys: a new signing
+// key; tokens signed by the old one verify until they expire.
+func (h *Handler) handleRotateTenantKey(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "write") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	t, err := tenantapi.RotateKey(r.Context(), h.svc, id)
+	if err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	respond(w, http.StatusCreated, newTenantResponse(t, ""))
+}
+
+// handlePatchTenantUser is PATCH /api/v2/tenants/{id}/users/{userID}
+// {"restrictedCapabilities", "status"}: one user's capabilities and
+// status (suspending or terminating ends their sessions).
+func (h *Handler) handlePatchTenantUser(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "write") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	var body tenantUserRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	userID := r.PathValue("userID")
+	if !auth.ValidID(userID) {
+		writeError(w, errUserNotFound, true)
+		return
+	}
+	u, t, err := tenantapi.UpdateUser(r.Context(), h.svc, id, userID, tenantapi.UserChange{RestrictedCapabilities: body.RestrictedCapabilities, Status: body.Status})
+	if err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, tenantUserResponse{
+		ID: u.ID, TenantID: u.TenantID, Email: u.Email, Status: tenantapi.UserStatus(u),
+		RestrictedCapabilities: nonNil(tenantapi.UserRestrictions(t, u.ID)),
+	})
+}
+
+// handleListTenantSessions is GET /api/v2/tenants/{id}/sessions: every
+// live session of the tenant.
+func (h *Handler) handleListTenantSessions(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "read") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := h.svc.Tenant(r.Context(), id); err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	list, err := h.svc.ListSessions(r.Context(), auth.SessionFilter{TenantID: id})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := sessionsResponse{Links: map[string]string{"self": "/api/v2/tenants/" + id + "/sessions"}, Sessions: make([]sessionResponse, 0, len(list))}
+	for _, s := range list {
+		out.Sessions = append(out.Sessions, newSessionResponse(s, ""))
+	}
+	respond(w, http.StatusOK, out)
+}
+
+// handleRevokeTenantSession ends one session of the tenant: its access
+// and refresh tokens fail at once.
+func (h *Handler) handleRevokeTenantSession(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !h.tenantAllowed(w, c, "write") {
+		return
+	}
+	id, ok := h.tenantID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := h.svc.RevokeSession(r.Context(), id, "", r.PathValue("sessionID")); err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
