@@ -177,7 +177,7 @@ func (g *gatedUsers) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.
 		g.arrived <- struct{}{}
 		select {
 		case <-g.both:
-		case <-time.After(2 * time.Second):
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 	return us, err
