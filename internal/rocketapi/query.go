@@ -2,6 +2,7 @@ package rocketapi
 
 import (
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -88,20 +89,21 @@ func readSort(raw string) ([]sortKey, *apiError) {
 			return nil, invalidSort(raw)
 		}
 		field := t.(string)
-		var n json.Number
-		if err := dec.Decode(&n); err != nil || n != "1" && n != "-1" {
+		v, err := dec.Token()
+		n, ok := v.(json.Number)
+		if err != nil || !ok {
 			return nil, invalidSort(raw)
 		}
-		dir := 1
-		if n == "-1" {
-			dir = -1
+		dir, err := n.Float64()
+		if err != nil || dir != 1 && dir != -1 {
+			return nil, invalidSort(raw)
 		}
-		keys = append(keys, sortKey{field, dir})
+		keys = append(keys, sortKey{field, int(dir)})
 	}
 	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
 		return nil, invalidSort(raw)
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalidSort(raw)
 	}
 	for _, k := range keys {

@@ -13,11 +13,9 @@ type isoTime time.Time
 
 const isoLayout = "2006-01-02T15:04:05.000Z"
 
-func (t isoTime) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(isoLayout)+2)
-	b = append(b, '"')
-	b = time.Time(t).UTC().AppendFormat(b, isoLayout)
-	return append(b, '"'), nil
+// MarshalText lets encoding/json quote the time without re-validating it.
+func (t isoTime) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().AppendFormat(make([]byte, 0, len(isoLayout)), isoLayout), nil
 }
 
 type email struct {
