@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/config"
+	"golang.org/x/crypto/argon2"
+)
+
+const refName = "bare net/http JSON"
+
+// figure1 is session-check throughput and latency per dialect, each
+// measured right after the reference with the same headers.
+func (b *bench) figure1(ctx context.Context) error {
+	for _, d := range dialects {
+		name := fmt.Sprintf("check %s (%s %s)", d.name, d.method, d.path)
+		key := "1." + d.name
+		sets, err := b.credentials(ctx, d)
+		if errors.Is(err, errNotAvailable) {
+			logf("%s: not available yet (%s answers 404)", d.name, d.path)
+			b.rep.skip(1, key, name, fmt.Sprintf("not available yet (%s answers 404)", d.path))
+			continue
+		}
+		if err != nil {
+			b.rep.skip(1, key, name, err.Error())
+			continue
+		}
+		ref, err := b.measure(ctx, "reference, "+d.name+" headers", b.load(b.ref.url, d, sets))
+		if err != nil {
+			return err
+		}
+		got, err := b.measure(ctx, "sessiond "+d.name, b.load(b.main.url, d, sets))
+		if err != nil {
+			return err
+		}
+		note := problems("sessiond", got) + problems("reference", ref)
+		b.rep.add(&Figure{Figure: 1, Key: key + ".throughput", Name: name + " throughput", Unit: "req/s",
+			Value: got.GoodRPS(), Reference: ref.GoodRPS(), ReferenceName: refName, target: atLeast(0.8), Note: note})
+		b.rep.add(&Figure{Figure: 1, Key: key + ".p50", Name: name + " p50", Unit: "s",
+			Value: secs(got.P50), Reference: secs(ref.P50), ReferenceName: refName})
+		b.rep.add(&Figure{Figure: 1, Key: key + ".p99", Name: name + " p99", Unit: "s",
+			Value: secs(got.P99), Reference: secs(ref.P99), ReferenceName: refName, target: atMost(1.5)})
+	}
+	return nil
+}
+
+// signinLoad is POST /api/v2/signin with a right password.
+func (b *bench) signinLoad(ctx context.Context) (Load, error) {
+	const name = "bench-signin"
+	svc := b.main.app.Service()
+	if _, err := svc.UserByName(ctx, auth.DefaultTenantID, name); auth.ErrorCode(err) == auth.ENotFound {
+		if _, err := svc.CreateUser(ctx, auth.NewUser{TenantID: auth.DefaultTenantID, Name: name, Password: benchPassword}); err != nil {
+			return Load{}, err
+		}
+	} else if err != nil {
+		return Load{}, err
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(name+":"+benchPassword))
+	return Load{Base: b.main.url, Method: "POST", Path: "/api/v2/signin", Headers: []map[string]string{{"Authorization": basic}},
+		Conns: b.o.conns, Duration: b.o.duration}, nil
+}
+
+// maxHashes bounds one hash-rate measurement.
+const maxHashes = 1_000_000
+
+// hashRate is argon2id hashes per second at the production parameters, on
+// every core, for about d.
+func hashRate(ctx context.Context, d time.Duration) float64 {
+	p := auth.DefaultArgon2
+	salt := make([]byte, 16)
+	deadline := time.Now().Add(d)
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && time.Now().Before(deadline) && n.Load() < maxHashes {
+				argon2.IDKey([]byte(benchPassword), salt, p.Time, p.MemoryKiB, p.Threads, 32)
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}
+
+// figure2 is sign-in throughput against the raw hash rate, measured before
+// and after the sign-ins (the better of the two is the reference).
+func (b *bench) figure2(ctx context.Context) error {
+	l, err := b.signinLoad(ctx)
+	if err != nil {
+		return err
+	}
+	before := hashRate(ctx, b.o.duration/2)
+	got, err := b.measure(ctx, "sessiond sign-in", l)
+	if err != nil {
+		return err
+	}
+	after := hashRate(ctx, b.o.duration/2)
+	logf("raw argon2id: %.1f/s before, %.1f/s after, %d workers", before, after, runtime.GOMAXPROCS(0))
+	b.rep.add(&Figure{Figure: 2, Key: "2.signin.throughput", Name: "sign-in (POST /api/v2/signin, argon2id m=19MiB t=2 p=1)", Unit: "/s",
+		Value: got.GoodRPS(), Reference: max(before, after), ReferenceName: fmt.Sprintf("raw argon2id on %d cores", runtime.GOMAXPROCS(0)),
+		target: atLeast(0.9), Note: problems("sign-in", got) + fmt.Sprintf("raw rate %.1f/s before and %.1f/s after the sign-ins; sign-in p50 %s at %d connections", before, after, got.P50, l.Conns)})
+	return nil
+}
+
+// figure3 is check latency while sign-ins keep the hashing pool full.
+func (b *bench) figure3(ctx context.Context) error {
+	d := dialects[0]
+	sets, err := b.credentials(ctx, d)
+	if err != nil {
+		return err
+	}
+	check := b.load(b.main.url, d, sets)
+	idle, err := b.measure(ctx, "sessiond influxdb check, idle", check)
+	if err != nil {
+		return err
+	}
+	flood, err := b.signinLoad(ctx)
+	if err != nil {
+		return err
+	}
+	lead := max(time.Second, b.o.warmup)
+	flood.Duration = check.Duration + lead + time.Second
+	flood.Conns = max(4*b.main.app.Service().Hasher().Workers(), 8)
+	var (
+		floodRes Result
+		floodErr error
+		wg       sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		floodRes, floodErr = b.gen.Run(ctx, flood)
+	}()
+	select {
+	case <-time.After(lead):
+	case <-ctx.Done():
+	}
+	busy, err := b.gen.Run(ctx, check)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if floodErr != nil {
+		return floodErr
+	}
+	logf("%-40s %s", "sessiond influxdb check, sign-in flood", busy)
+	logf("%-40s %s", "the flood", floodRes)
+	note := problems("check", busy) + problems("sign-in flood", floodRes) +
+		fmt.Sprintf("flood: %d connections signing in, %.1f sign-ins/s, %d hash workers", flood.Conns, floodRes.GoodRPS(), b.main.app.Service().Hasher().Workers())
+	b.rep.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.p99", Name: "check p99 during a sign-in flood", Unit: "s",
+		Value: secs(busy.P99), Reference: secs(idle.P99), ReferenceName: "idle check p99", target: atMost(3), Note: note})
+	b.rep.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.throughput", Name: "check throughput during a sign-in flood", Unit: "req/s",
+		Value: busy.GoodRPS(), Reference: idle.GoodRPS(), ReferenceName: "idle check throughput"})
+	return nil
+}
+
+// figure6 is the InfluxDB check with sessions in Redis against the memory
+// store.
+func (b *bench) figure6(ctx context.Context) error {
+	const key, name = "6.redis.throughput", "check influxdb, Redis session store"
+	addr := os.Getenv("SESSIOND_TEST_REDIS_ADDR")
+	if addr == "" {
+		b.rep.skip(6, key, name, "SESSIOND_TEST_REDIS_ADDR is not set")
+		return nil
+	}
+	d := dialects[0]
+	mem, err := b.credentials(ctx, d)
+	if err != nil {
+		return err
+	}
+	rin, err := startSessiond(ctx, func(c *config.Config) { c.SessionStore = "redis://" + addr })
+	if err != nil {
+		logf("redis session store not available yet: %v", err)
+		b.rep.skip(6, key, name, "Redis session store not available yet: "+err.Error())
+		return nil
+	}
+	defer rin.Close()
+	sets, err := d.prepare(ctx, rin, b.o.tokens)
+	if err != nil {
+		return fmt.Errorf("redis mode: %w", err)
+	}
+	m, err := b.measure(ctx, "sessiond influxdb check, memory", b.load(b.main.url, d, mem))
+	if err != nil {
+		return err
+	}
+	r, err := b.measure(ctx, "sessiond influxdb check, redis", b.load(rin.url, d, sets))
+	if err != nil {
+		return err
+	}
+	b.rep.add(&Figure{Figure: 6, Key: key, Name: name + " throughput", Unit: "req/s", Value: r.GoodRPS(), Reference: m.GoodRPS(),
+		ReferenceName: "memory session store", target: atLeast(0.5), Note: problems("redis", r) + problems("memory", m)})
+	b.rep.add(&Figure{Figure: 6, Key: "6.redis.p99", Name: name + " p99", Unit: "s", Value: secs(r.P99), Reference: secs(m.P99),
+		ReferenceName: "memory session store"})
+	return nil
+}
