@@ -37,7 +37,9 @@ func findWrk(threads int, dir string) *wrkGen {
 	return &wrkGen{path: p, version: v, threads: threads, dir: dir}
 }
 
-func (g *wrkGen) Name() string { return fmt.Sprintf("%s (-t %d, Lua script per request)", g.version, g.threads) }
+func (g *wrkGen) Name() string {
+	return fmt.Sprintf("%s (-t %d, Lua script per request)", g.version, g.threads)
+}
 
 const resultTag = "SESSIOND-BENCH"
 
@@ -155,4 +157,3 @@ func luaQuote(s string) string {
 func scriptDir() (string, error) {
 	return os.MkdirTemp("", "sessiond-bench-")
 }
-
