@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -365,66 +363,4 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// seed stores 10,000 sessions of one user, live for an hour of wall
-// clock, and returns their token hashes.
-func seed(b *testing.B, s auth.SessionStore) []auth.Hash {
-	b.Helper()
-	ctx := context.Background()
-	hashes := make([]auth.Hash, 10000)
-	var wg sync.WaitGroup
-	const workers = 16
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(hashes); i += workers {
-				x := storetest.NewSession("t", "u", 24*time.Hour)
-				x.ExpiresAt = time.Now().Add(time.Hour)
-				hashes[i] = x.TokenHash
-				if err := s.CreateSession(ctx, x); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return hashes
-}
-
-func BenchmarkSessionByTokenHash(b *testing.B) {
-	ctx := context.Background()
-	s := open(b, testAddr(b), nil, redisstore.WithPrefix(testPrefix(b)))
-	hashes := seed(b, s)
-	b.ReportAllocs()
-	// b.Loop runs this function once, so the sessions are written once.
-	for i := 0; b.Loop(); i++ {
-		if _, err := s.SessionByTokenHash(ctx, hashes[i%len(hashes)]); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkSessionByTokenHashParallel checks sessions from many goroutines,
-// as a server does: what the client's pipelining (or pool) buys.
-func BenchmarkSessionByTokenHashParallel(b *testing.B) {
-	ctx := context.Background()
-	s := open(b, testAddr(b), nil, redisstore.WithPrefix(testPrefix(b)))
-	hashes := seed(b, s)
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.SetParallelism(8)
-	b.RunParallel(func(pb *testing.PB) {
-		i := int(next.Add(1000))
-		for pb.Next() {
-			i++
-			if _, err := s.SessionByTokenHash(ctx, hashes[i%len(hashes)]); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
 }
