@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/sessiond/sessiond/internal/config"
 )
 
 // influxSignIn signs in through the InfluxDB dialect and returns the
@@ -102,4 +104,29 @@ func TestInactiveUser(t *testing.T) {
 	wantStatus(t, e.get("/api/v1/me", &bob), http.StatusUnauthorized)
 	wantStatus(t, e.post("/api/v1/login", `{"resume":"`+bob.token+`"}`, nil), http.StatusUnauthorized)
 	wantStatus(t, e.get("/api/v1/me", &admin), http.StatusOK)
+}
+
+// TestRevokeAcrossInstances: two sessiond instances share one data
+// directory with the SQLite session store. A session ended through one is
+// refused by the other on its very next request.
+func TestRevokeAcrossInstances(t *testing.T) {
+	shared := func(dir string) func(*config.Config) {
+		return func(c *config.Config) { c.DataDir, c.SessionStore = dir, "sqlite" }
+	}
+	dir := t.TempDir()
+	a := start(t, shared(dir))
+	b := attach(t, a.clock, shared(dir))
+	first := a.login(bobName, bobPass, chromeUA)
+	second := b.login(bobName, bobPass, firefoxUA)
+	wantStatus(t, b.get("/api/v1/me", &first), http.StatusOK)
+
+	r := b.get("/api/v1/sessions/list", &second)
+	wantStatus(t, r, http.StatusOK)
+	if n := len(r.json(t)["sessions"].([]any)); n != 2 {
+		t.Fatalf("instance b lists %d sessions, want 2", n)
+	}
+	r = b.post("/api/v1/sessions/logout.me", `{"sessionId":"`+a.sessionOf(first)+`"}`, &second)
+	wantStatus(t, r, http.StatusOK)
+	wantStatus(t, a.get("/api/v1/me", &first), http.StatusUnauthorized)
+	wantStatus(t, a.get("/api/v1/me", &second), http.StatusOK)
 }

@@ -83,14 +83,31 @@ type env struct {
 // unless tune turns it on.
 func start(t testing.TB, tune ...func(*config.Config)) *env {
 	t.Helper()
+	dir := func(c *config.Config) { c.DataDir = t.TempDir() }
+	e := attach(t, &clock{t: epoch}, append([]func(*config.Config){dir}, tune...)...)
+	for _, u := range []auth.NewUser{
+		{ID: adminID, Name: adminName, Password: adminPass, Admin: true},
+		{ID: bobID, Name: bobName, Email: bobEmail, Password: bobPass},
+		{ID: carolID, Name: carolName, Password: carolPass},
+	} {
+		u.TenantID = auth.DefaultTenantID
+		if _, err := e.app.Service().CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// attach opens another server on clk, with no users of its own: given the
+// data directory of a running one, it is a second instance of it.
+func attach(t testing.TB, clk *clock, tune ...func(*config.Config)) *env {
+	t.Helper()
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
 	cfg.PasswordHashCost = &cheap
 	cfg.RocketRateLimit = 0
 	for _, f := range tune {
 		f(&cfg)
 	}
-	clk := &clock{t: epoch}
 	app, err := server.Open(context.Background(), cfg, nil, clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -100,18 +117,7 @@ func start(t testing.TB, tune ...func(*config.Config)) *env {
 		srv.Close()
 		app.Close()
 	})
-	e := &env{t: t, app: app, srv: srv, clock: clk}
-	for _, u := range []auth.NewUser{
-		{ID: adminID, Name: adminName, Password: adminPass, Admin: true},
-		{ID: bobID, Name: bobName, Email: bobEmail, Password: bobPass},
-		{ID: carolID, Name: carolName, Password: carolPass},
-	} {
-		u.TenantID = auth.DefaultTenantID
-		if _, err := app.Service().CreateUser(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return e
+	return &env{t: t, app: app, srv: srv, clock: clk}
 }
 
 // reply is one HTTP answer.
