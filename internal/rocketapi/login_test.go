@@ -33,6 +33,7 @@ func TestLoginForms(t *testing.T) {
 		{"form", "user=bob&password=bob-password", "application/x-www-form-urlencoded", bobID},
 		{"form with charset", "username=carol&password=carol-password", "application/x-www-form-urlencoded; charset=UTF-8", carolID},
 		{"JSON sent as a form", `{"user":"bob","password":"bob-password"}`, "application/x-www-form-urlencoded", bobID},
+		{"multipart", "--XyZ\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nbob\r\n--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nbob-password\r\n--XyZ--\r\n", "multipart/form-data; boundary=XyZ", bobID},
 		{"2FA code ignored", `{"user":"bob","password":"bob-password","code":"123456"}`, "", bobID},
 	}
 	for _, tc := range tests {
@@ -121,6 +122,9 @@ func TestLoginBodyTooLarge(t *testing.T) {
 	if v := r.json(t); v["success"] != false || v["errorType"] != "error-request-too-large" {
 		t.Errorf("body = %s", r.body)
 	}
+	big := "--XyZ\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\n" + strings.Repeat("b", 4000) + "\r\n--XyZ--\r\n"
+	r = e.do(req{method: "POST", path: "/api/v1/login", body: big, ctype: "multipart/form-data; boundary=XyZ"})
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
 }
 
 // TestLoginHashed: {hashed: sha256hex} works once the user has signed in

@@ -13,6 +13,8 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
+var errTooLarge = &auth.Error{Code: auth.ETooLarge, Msg: "request body is too large"}
+
 // params are a request's body or query parameters as Rocket.Chat's router
 // sees them: JSON values (json.Number for numbers), or strings from a form.
 type params map[string]any
@@ -25,17 +27,24 @@ type params map[string]any
 // {}, and a body over the size cap is ETooLarge.
 func (h *Handler) bodyParams(w http.ResponseWriter, r *http.Request) (params, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	r.Body = http.MaxBytesReader(w, r.Body, h.opt.MaxBody)
 	if mt == "multipart/form-data" {
-		if err := r.ParseMultipartForm(h.opt.MaxBody); err != nil {
+		// The cap above bounds the body; nothing is spooled to disk.
+		err := r.ParseMultipartForm(h.opt.MaxBody)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		if err != nil {
 			return nil, auth.Errorf(auth.EInvalid, "request body is not valid multipart form data")
 		}
 		return formParams(r.MultipartForm.Value), nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opt.MaxBody))
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &auth.Error{Code: auth.ETooLarge, Msg: "request body is too large"}
+			return nil, errTooLarge
 		}
 		return nil, auth.Errorf(auth.EInvalid, "request body could not be read")
 	}
