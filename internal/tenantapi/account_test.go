@@ -161,6 +161,7 @@ func TestCapabilities(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("restrict user: %d %s", resp.StatusCode, body)
 		}
+		e.clock.Advance(tenantCacheTTL)
 	}
 	restricted := func(c call, capability string) {
 		t.Helper()
@@ -289,6 +290,12 @@ func TestTenantToken(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("delete tenant: %d", resp.StatusCode)
 	}
+	// The tenant's sessions end at once; its token is refused once the
+	// instance's tenant cache has let go of it.
+	if _, code := me(ten.Token); code != "INVALID_USER_TOKEN" {
+		t.Fatalf("token of a deleted tenant: %s", code)
+	}
+	e.clock.Advance(tenantCacheTTL)
 	if _, code := me(ten.Token); code != "INVALID_TENANT_TOKEN" {
 		t.Fatalf("deleted tenant: %s", code)
 	}

@@ -124,7 +124,12 @@ func (e *env) update(t tenant, body string) {
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("update tenant: %d %s", resp.StatusCode, out)
 	}
+	e.clock.Advance(tenantCacheTTL)
 }
+
+// tenantCacheTTL is how long the server may use a tenant it has read;
+// tests let it pass after each policy change.
+const tenantCacheTTL = 2 * time.Second
 
 // call is one request.
 type call struct {

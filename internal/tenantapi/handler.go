@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
@@ -47,6 +49,7 @@ type Handler struct {
 	limits  map[string]int
 	proxies []netip.Prefix
 	keys    keyCache
+	tenants sync.Map // auth.Hash of the tenant token -> *cachedTenant
 	root    http.Handler
 }
 
@@ -179,18 +182,39 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 	})
 }
 
+// tenantCacheTTL bounds how long a tenant read from the store is reused:
+// a policy change, a disabled or a deleted tenant takes effect within it
+// on every instance (the core caches users on the check path the same
+// way). Sessions are never cached: revocation is immediate.
+const tenantCacheTTL = 2 * time.Second
+
+type cachedTenant struct {
+	t  *auth.Tenant // shared, never changed
+	at time.Time
+}
+
 // tenant resolves x-tenant-token.
 func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, error) {
 	tok := r.Header.Get(TenantTokenHeader)
 	if tok == "" {
 		return nil, errMissingTenantToken
 	}
-	t, err := h.svc.TenantByToken(ctx, tok)
-	if auth.ErrorCode(err) == auth.EUnauthorized {
-		return nil, errInvalidTenantToken
-	}
-	if err != nil {
-		return nil, err
+	now := h.svc.Now()
+	key := auth.HashToken(tok)
+	var t *auth.Tenant
+	if v, ok := h.tenants.Load(key); ok && now.Sub(v.(*cachedTenant).at) < tenantCacheTTL {
+		t = v.(*cachedTenant).t
+	} else {
+		found, err := h.svc.TenantByToken(ctx, tok)
+		if auth.ErrorCode(err) == auth.EUnauthorized {
+			h.tenants.Delete(key)
+			return nil, errInvalidTenantToken
+		}
+		if err != nil {
+			return nil, err
+		}
+		t = found
+		h.tenants.Store(key, &cachedTenant{t: t, at: now})
 	}
 	if t.Settings[settingDisabled] == settingTrue {
 		return nil, errTenantDisabled
@@ -205,7 +229,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request
 	if raw == "" {
 		return errMissingUserToken
 	}
-	c, err := h.verify(rq.tenant, raw, typAccess)
+	c, err := h.verify(ctx, rq.tenant, raw, typAccess)
 	if err == errExpired {
 		return errUserTokenExpired
 	}

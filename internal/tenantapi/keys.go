@@ -177,11 +177,19 @@ func (h *Handler) signer(ctx context.Context, t *auth.Tenant) (*signingKey, erro
 	if k, ok := h.keys.key(t, t.Settings[settingActiveKey], now); ok {
 		return k, nil
 	}
+	// The cached tenant may predate a key made moments ago: ask the store.
+	nt, err := h.svc.Tenant(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := h.keys.key(nt, nt.Settings[settingActiveKey], now); ok {
+		return k, nil
+	}
 	set, err := keySettings(nil, now)
 	if err != nil {
 		return nil, err
 	}
-	nt, err := h.svc.UpdateTenant(ctx, t.ID, "", set)
+	nt, err = h.svc.UpdateTenant(ctx, t.ID, "", set)
 	if err != nil {
 		return nil, err
 	}

@@ -262,7 +262,7 @@ func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request, rq *requ
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.verify(rq.tenant, raw, typRefresh)
+	c, err := h.verify(r.Context(), rq.tenant, raw, typRefresh)
 	if err != nil {
 		h.fail(w, r, errInvalidRefreshToken)
 		return

@@ -97,7 +97,7 @@ var errExpired = errors.New("token expired")
 // verify checks a token of kind typ for tenant t: RS256 only, signed by one
 // of t's live keys, issuer, audience, nbf and exp. It returns errExpired
 // for an authentic token past its exp, and another error for anything else.
-func (h *Handler) verify(t *auth.Tenant, raw, typ string) (*claims, error) {
+func (h *Handler) verify(ctx context.Context, t *auth.Tenant, raw, typ string) (*claims, error) {
 	var c claims
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
@@ -111,6 +111,12 @@ func (h *Handler) verify(t *auth.Tenant, raw, typ string) (*claims, error) {
 		}
 		kid, _ := tok.Header["kid"].(string)
 		k, ok := h.keys.key(t, kid, now)
+		if !ok && t.Settings[settingKeyPrefix+kid] == "" && auth.ValidID(kid) {
+			// The cached tenant may predate a rotation on another instance.
+			if fresh, err := h.svc.Tenant(ctx, t.ID); err == nil {
+				k, ok = h.keys.key(fresh, kid, now)
+			}
+		}
 		if !ok {
 			return nil, errors.New("unknown key")
 		}

@@ -1,0 +1,135 @@
+package tenantapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
+	"github.com/sessiond/sessiond/internal/store/memstore"
+)
+
+// brokenTenants is a tenant store whose token lookup fails with err.
+type brokenTenants struct {
+	auth.TenantStore
+	err error
+}
+
+func (b brokenTenants) TenantByTokenHash(context.Context, auth.Hash) (*auth.Tenant, error) {
+	return nil, b.err
+}
+
+type failure struct {
+	Meta struct {
+		RequestID string `json:"requestId"`
+		Timestamp string `json:"timestamp"`
+	} `json:"meta"`
+	Error apiError `json:"error"`
+}
+
+// serve runs one request through the server's middleware (request ID,
+// panic recovery) and h, and decodes the error envelope.
+func serve(t *testing.T, h *Handler, next http.Handler, r *http.Request) (int, failure) {
+	t.Helper()
+	wrapped := httpkit.Wrap(next, slog.New(slog.DiscardHandler), nil, func(*http.Request) httpkit.PanicWriter { return h.Panic })
+	rec := httptest.NewRecorder()
+	r.Header.Set("X-Request-Id", "req-12345")
+	wrapped.ServeHTTP(rec, r)
+	var f failure
+	if err := json.Unmarshal(rec.Body.Bytes(), &f); err != nil {
+		t.Fatalf("not an envelope: %d %q", rec.Code, rec.Body.String())
+	}
+	if f.Meta.RequestID != "req-12345" || rec.Header().Get("X-Request-Id") != "req-12345" {
+		t.Fatalf("request ID %q / header %q, want req-12345 in both", f.Meta.RequestID, rec.Header().Get("X-Request-Id"))
+	}
+	return rec.Code, f
+}
+
+func fixed() time.Time { return time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC) }
+
+// TestFailures: a panic, a store failure, a store outage and a broken
+// invariant each answer their envelope error, never a stack trace or a
+// dropped connection.
+func TestFailures(t *testing.T) {
+	newHandler := func(err error) *Handler {
+		svc := auth.NewService(auth.Config{Tenants: brokenTenants{err: err}, Now: fixed})
+		return New(svc, Options{Limiter: memstore.NewLimiter(fixed)})
+	}
+	withTenant := func(path string) *http.Request {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set(TenantTokenHeader, "some-token")
+		return r
+	}
+	tests := []struct {
+		name    string
+		h       *Handler
+		next    func(h *Handler) http.Handler
+		r       *http.Request
+		status  int
+		code    string
+		message string
+	}{
+		{"panic", newHandler(nil), func(*Handler) http.Handler {
+			return http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+		}, httptest.NewRequest("GET", "/auth/me", nil), 500, "INTERNAL_SERVER", "Something went wrong on our side."},
+		{"store failure", newHandler(errors.New("disk on fire")), func(h *Handler) http.Handler { return h },
+			withTenant("/auth/me"), 500, "INTERNAL_SERVER", "Something went wrong on our side."},
+		{"store down", newHandler(auth.Unavailable("tenant by token", errors.New("connection refused"))), func(h *Handler) http.Handler { return h },
+			withTenant("/auth/me"), 503, "SERVICE_UNAVAILABLE", "Service Unavailable"},
+		{"missing user context", newHandler(nil), func(h *Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.handleLogout(w, r, &request{tenant: &auth.Tenant{}}) })
+		}, httptest.NewRequest("GET", "/auth/logout", nil), 500, "UNEXPECTED_STATE", "Missing user context"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, f := serve(t, tt.h, tt.next(tt.h), tt.r)
+			if st != tt.status || f.Error.Code != tt.code || f.Error.Message != tt.message || f.Error.Status != tt.status {
+				t.Fatalf("got %d %+v, want %d %s %q", st, f.Error, tt.status, tt.code, tt.message)
+			}
+			if f.Meta.Timestamp != "2025-01-15T10:30:00.000Z" {
+				t.Fatalf("timestamp %q", f.Meta.Timestamp)
+			}
+		})
+	}
+}
+
+// TestClientIP walks X-Forwarded-For from the right, past trusted proxies.
+func TestClientIP(t *testing.T) {
+	proxies, err := ParseProxies("10.0.0.0/8, 192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{proxies: proxies}
+	tests := []struct {
+		name, peer, xff, want string
+	}{
+		{"no proxy", "198.51.100.9:1234", "203.0.113.1", "198.51.100.9"},
+		{"one proxy", "10.1.2.3:1234", "203.0.113.1", "203.0.113.1"},
+		{"spoofed left entry", "10.1.2.3:1234", "1.1.1.1, 203.0.113.1", "203.0.113.1"},
+		{"two proxies", "192.0.2.1:1234", "203.0.113.1, 10.9.9.9", "203.0.113.1"},
+		{"only proxies", "10.1.2.3:1234", "10.2.2.2", "10.2.2.2"},
+		{"garbage hop", "10.1.2.3:1234", "203.0.113.1, not-an-ip", "10.1.2.3"},
+		{"no header", "10.1.2.3:1234", "", "10.1.2.3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tt.peer
+			if tt.xff != "" {
+				r.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			if got := h.clientIP(r); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+	if _, err := ParseProxies("10.0.0.0/8, nonsense"); err == nil {
+		t.Fatal("ParseProxies accepted nonsense")
+	}
+}
