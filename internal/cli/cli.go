@@ -35,6 +35,11 @@ Usage:
   sessiond user delete (--id ID | --name N)
   sessiond session list [--user-id ID]
   sessiond session revoke (--id SESSION | --user-id ID)
+  sessiond tenant create --name N [--capabilities C,...] [--client-headers require|accept]
+  sessiond tenant list
+  sessiond tenant restrict --id ID [--user USER] --capabilities C,...   (empty list lifts all)
+  sessiond tenant rotate-key --id ID
+  sessiond tenant delete --id ID
   sessiond version
 
 Management commands take --host (SESSIOND_HOST, default http://localhost:8086)
@@ -69,6 +74,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return userCmd(ctx, rest, env)
 	case "session":
 		return sessionCmd(ctx, rest, env)
+	case "tenant":
+		return tenantCmd(ctx, rest, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, "sessiond "+server.Version)
 		return nil
