@@ -102,6 +102,14 @@ func tokenVersion(ua, token string) (string, bool) {
 // productToken names a non-browser client by its first product, "name/1.2"
 // becoming "name 1.2".
 func productToken(ua string) string {
+	if i := strings.IndexAny(ua, "/;("); i < 0 || ua[i] != '/' {
+		// No product/version first ("RC Mobile; android 14"): the words
+		// before the first separator.
+		if i > 0 {
+			return strings.TrimSpace(ua[:i])
+		}
+		return ua
+	}
 	first := ua
 	if i := strings.IndexAny(first, " ("); i > 0 {
 		first = first[:i]

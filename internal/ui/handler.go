@@ -7,6 +7,7 @@
 package ui
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -44,12 +45,13 @@ type Options struct {
 
 // Handler serves /ui/.
 type Handler struct {
-	svc   *auth.Service
-	opt   Options
-	log   *slog.Logger
-	pages *pages
-	cop   *http.CrossOriginProtection
-	root  http.Handler
+	svc    *auth.Service
+	opt    Options
+	log    *slog.Logger
+	pages  *pages
+	static fs.FS
+	cop    *http.CrossOriginProtection
+	root   http.Handler
 }
 
 // New returns the /ui/ handler.
@@ -63,9 +65,9 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.SignInWindow <= 0 {
 		opt.SignInWindow = 5 * time.Minute
 	}
-	h := &Handler{svc: svc, opt: opt, log: opt.Logger, pages: loadPages(), cop: http.NewCrossOriginProtection()}
+	h := &Handler{svc: svc, opt: opt, log: opt.Logger, pages: loadPages(), static: staticFS(), cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
-	mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", http.FileServerFS(staticFS())))
+	mux.HandleFunc("GET /ui/static/{file}", h.handleStatic)
 	mux.HandleFunc("GET /ui/{$}", h.handleIndex)
 	mux.HandleFunc("GET /ui/signin", h.handleSignInPage)
 	mux.HandleFunc("POST /ui/signin", h.handleSignIn)
@@ -107,6 +109,19 @@ func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.redirect(w, r, "/ui/signin")
+}
+
+// handleStatic serves the embedded stylesheet; a miss gets the HTML 404
+// page with the usual headers.
+func (h *Handler) handleStatic(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	f, err := h.static.Open(name) // refuses names that are not valid fs paths
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	f.Close()
+	http.ServeFileFS(w, r, h.static, name)
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
