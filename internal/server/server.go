@@ -121,7 +121,7 @@ func (a *App) routes() http.Handler {
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
 	proxies, _ := tenantapi.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
 	tenants := tenantapi.New(a.svc, tenantapi.Options{
-		Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes, TrustedProxies: proxies,
+		Metrics: a.metrics, Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes, TrustedProxies: proxies,
 		SigninLimit: a.cfg.TenantSigninLimit, SignupLimit: a.cfg.TenantSignupLimit,
 	})
 	mux.Handle("/auth/", tenants)

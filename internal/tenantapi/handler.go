@@ -8,7 +8,6 @@ package tenantapi
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -27,7 +26,8 @@ const (
 
 // Options tune the dialect.
 type Options struct {
-	Logger *slog.Logger
+	Metrics *httpkit.Metrics // counts sign-ins as api "tenant"; may be nil
+	Logger  *slog.Logger
 	// Limiter counts requests per IP (the server's shared one). Required.
 	Limiter auth.Limiter
 	// MaxBody caps request bodies (httpkit.MaxBody when 0).
@@ -43,6 +43,7 @@ type Options struct {
 // Handler serves /auth.
 type Handler struct {
 	svc     *auth.Service
+	metrics *httpkit.Metrics
 	log     *slog.Logger
 	limiter auth.Limiter
 	maxBody int64
@@ -67,7 +68,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = httpkit.MaxBody
 	}
-	h := &Handler{svc: svc, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(), proxies: opt.TrustedProxies}
+	h := &Handler{svc: svc, metrics: opt.Metrics, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(), proxies: opt.TrustedProxies}
 	if opt.SigninLimit > 0 {
 		h.limits[CapSignin] = opt.SigninLimit
 	}
@@ -79,9 +80,6 @@ func New(svc *auth.Service, opt Options) *Handler {
 	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
 	return h
 }
-
-// Limits returns the server-wide hourly limits per capability.
-func (h *Handler) Limits() map[string]int { return maps.Clone(h.limits) }
 
 // route says what an endpoint needs before its handler runs.
 type route struct {

@@ -15,6 +15,9 @@ const (
 	presenceLoggedOut = "logged_out"
 )
 
+// metricsAPI labels this dialect's sign-ins in sessiond_signins_total.
+const metricsAPI = "tenant"
+
 // guestPrefix starts the user name of a guest; no valid email has a space.
 const guestPrefix = "guest "
 
@@ -145,14 +148,18 @@ func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request, rq *reque
 	})
 	switch auth.ErrorCode(err) {
 	case "":
+		h.metrics.SignIn(metricsAPI, "success")
 	case auth.EUnauthorized:
+		h.metrics.SignIn(metricsAPI, "failure")
 		h.fail(w, r, errInvalidCredentials)
 		return
 	case auth.EInactive:
 		// The password was right: say why the account cannot sign in.
+		h.metrics.SignIn(metricsAPI, "inactive")
 		h.fail(w, r, h.inactive(r.Context(), rq.tenant.ID, email))
 		return
 	default:
+		h.metrics.SignIn(metricsAPI, "error")
 		h.fail(w, r, err)
 		return
 	}
@@ -227,6 +234,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, rq *reque
 		h.fail(w, r, err)
 		return
 	}
+	h.metrics.SignIn(metricsAPI, "success")
 	h.signedIn(w, r, rq, u, sess, newUser)
 }
 
