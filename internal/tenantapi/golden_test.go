@@ -156,6 +156,8 @@ func TestGolden(t *testing.T) {
 		{name: "logout-restricted", status: 403, schema: "error",
 			before: func() { e.update(ten, `{"restrictedCapabilities":["logout"]}`) },
 			call:   call{method: "GET", path: "/auth/logout", tenant: ten.Token, token: alice.AccessToken}},
+		{name: "reset-password-not-served", status: 403, schema: "error",
+			call: call{method: "POST", path: "/auth/reset-password", tenant: ten.Token, body: `{"step":"challenge","email":"alice@example.com"}`}},
 		{name: "not-found", status: 404, schema: "error",
 			call: call{method: "GET", path: "/auth/nothing-here", tenant: ten.Token}},
 		{name: "method-not-allowed", status: 405, schema: "error",

@@ -57,7 +57,7 @@ type Handler struct {
 // defaultLimits are the reference's hourly per-IP limits; an endpoint
 // without one is not limited unless its tenant sets one.
 func defaultLimits() map[string]int {
-	return map[string]int{CapLogout: 30, CapRefresh: 20, CapTerminate: 10, CapSignin: 30, CapSignup: 10}
+	return map[string]int{CapLogout: 30, CapRefresh: 20, CapTerminate: 10, CapSignin: 30, CapSignup: 10, capResetPassword: 10}
 }
 
 // New returns the /auth handler.
@@ -98,6 +98,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("GET /auth/sessions", h.endpoint(route{CapSessions, true, true}, h.handleListSessions))
 	mux.Handle("DELETE /auth/sessions", h.endpoint(route{CapSessions, true, true}, h.handleRevokeOthers))
 	mux.Handle("DELETE /auth/sessions/{id}", h.endpoint(route{CapSessions, true, true}, h.handleRevokeSession))
+	mux.Handle("POST /auth/reset-password", h.endpoint(route{capResetPassword, false, true}, h.handleNotServed))
 	mux.Handle("GET /auth/.well-known/jwks.json", h.endpoint(route{}, h.handleJWKS))
 }
 
