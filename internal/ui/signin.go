@@ -121,19 +121,21 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	_, token, _, err := h.svc.SignIn(ctx, auth.SignInRequest{
 		TenantID: tenantID, Login: login, Password: password, Origin: auth.OriginUI, Client: httpkit.Client(r),
 	})
-	switch auth.ErrorCode(err) {
+	switch code := auth.ErrorCode(err); code {
 	case "":
-	case auth.EUnauthorized, auth.EInactive:
+	case auth.EInternal, auth.EUnavailable:
+		h.opt.Metrics.SignIn("ui", "error")
+		h.fail(w, r, err)
+		return
+	default:
+		// Wrong credentials, an inactive user, or any other refusal the
+		// core may add (such as an account lockout) all read the same.
 		outcome := "failure"
-		if auth.ErrorCode(err) == auth.EInactive {
+		if code == auth.EInactive {
 			outcome = "inactive"
 		}
 		h.opt.Metrics.SignIn("ui", outcome)
 		again(http.StatusUnauthorized, msgSignInFailed)
-		return
-	default:
-		h.opt.Metrics.SignIn("ui", "error")
-		h.fail(w, r, err)
 		return
 	}
 	h.opt.Metrics.SignIn("ui", "success")
