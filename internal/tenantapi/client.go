@@ -13,10 +13,8 @@ import (
 // clientHeaders are the reference's client headers, kept on the session.
 var clientHeaders = []string{"x-locale", "x-country", "x-device-id", "x-client-version", "x-platform", "x-platform-version"}
 
-const (
-	maxHeaderValue = 128 // longest client header value accepted
-	maxUserAgent   = 512
-)
+// maxHeaderValue is the longest client header value accepted.
+const maxHeaderValue = 128
 
 // ParseProxies reads a comma-separated list of trusted proxy addresses or
 // CIDR prefixes.
@@ -76,10 +74,8 @@ func (h *Handler) clientIP(r *http.Request) string {
 // readClient reads the caller's client headers. Malformed values are
 // always refused; missing ones only when the tenant requires them.
 func readClient(r *http.Request, ip string, require bool) (auth.Client, map[string][]string) {
-	c := auth.Client{IP: ip, UserAgent: r.UserAgent()}
-	if len(c.UserAgent) > maxUserAgent {
-		c.UserAgent = c.UserAgent[:maxUserAgent]
-	}
+	c := httpkit.Client(r)
+	c.IP = ip
 	var bad map[string][]string
 	problem := func(name, msg string) {
 		if bad == nil {

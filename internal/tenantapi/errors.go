@@ -13,6 +13,7 @@ import (
 // (see docs/tenant-api.md).
 const (
 	codeBadRequest          = "BAD_REQUEST"
+	codeForbidden           = "FORBIDDEN"
 	codeNotFound            = "NOT_FOUND"
 	codeMethodNotAllowed    = "METHOD_NOT_ALLOWED"
 	codeConflict            = "CONFLICT"
@@ -96,7 +97,7 @@ func translate(err error) *apiError {
 	case auth.ERestricted:
 		return &apiError{msg, codeRestricted, http.StatusForbidden, nil}
 	case auth.EForbidden:
-		return &apiError{"Forbidden", "FORBIDDEN", http.StatusForbidden, nil}
+		return &apiError{"Forbidden", codeForbidden, http.StatusForbidden, nil}
 	case auth.ERateLimited:
 		return errTooManyRequests
 	case auth.EUnavailable:

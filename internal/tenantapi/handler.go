@@ -7,6 +7,7 @@ package tenantapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -229,7 +230,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request
 		return errMissingUserToken
 	}
 	c, err := h.verify(ctx, rq.tenant, raw, typAccess)
-	if err == errExpired {
+	if errors.Is(err, errExpired) {
 		return errUserTokenExpired
 	}
 	if err != nil {

@@ -62,8 +62,8 @@ const (
 // endpoints are the capabilities that are endpoints (and so have limits).
 var endpoints = []string{CapSignup, CapSignin, CapRefresh, CapLogout, CapTerminate, CapMe, CapSessions}
 
-// Capabilities lists every name an operator may restrict.
-var Capabilities = []string{
+// capabilities lists every name an operator may restrict.
+var capabilities = []string{
 	CapSignup, CapSignin, CapRefresh, CapLogout, CapTerminate, CapMe, CapSessions,
 	MethodPassword, MethodGuest, MethodOTP, MethodGoogle, MethodApple, MethodFacebook,
 }
@@ -193,8 +193,8 @@ func CheckCapabilities(list []string) ([]string, []string) {
 	}
 	out := make([]string, 0, len(list))
 	for _, c := range list {
-		if !slices.Contains(Capabilities, c) {
-			problems = append(problems, fmt.Sprintf("restrictedCapabilities: %q is not a capability (want one of %s)", c, strings.Join(Capabilities, ", ")))
+		if !slices.Contains(capabilities, c) {
+			problems = append(problems, fmt.Sprintf("restrictedCapabilities: %q is not a capability (want one of %s)", c, strings.Join(capabilities, ", ")))
 			continue
 		}
 		out = append(out, c)
