@@ -24,6 +24,14 @@ const (
 	ERestricted   = "restricted"    // the capability is switched off for this tenant
 	EPasswordRule = "password_rule" // a new password breaks the password policy
 	ETooLarge     = "too_large"     // the request body is over the size limit
+	// ELocked: too many failed sign-ins for the account or the client
+	// address; even a right password is refused until the lock ends
+	// (LockedUntil tells when). Dialects that must not reveal a lockout
+	// answer it exactly as a wrong password.
+	ELocked = "locked"
+	// ENotImplemented: the configured engines cannot do this (for example,
+	// a Limiter that cannot list its keys).
+	ENotImplemented = "not_implemented"
 )
 
 // Error is the one error type of sessiond. Code is for programs, Msg for the
@@ -112,4 +120,5 @@ var (
 	ErrAlreadySetUp     = &Error{Code: EConflict, Msg: "onboarding has already been completed"}
 	ErrWrongOldPassword = &Error{Code: EForbidden, Msg: "your username or password is incorrect"}
 	ErrHashQueueFull    = &Error{Code: EUnavailable, Msg: "too many sign-ins in progress"}
+	ErrLocked           = &Error{Code: ELocked, Msg: "too many failed sign-ins; try again later"}
 )

@@ -23,20 +23,44 @@ type Argon2Params struct {
 // DefaultArgon2 is OWASP's recommended minimum: m=19 MiB, t=2, p=1.
 var DefaultArgon2 = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 
-// PasswordPolicy bounds password length in bytes. Nothing is truncated or
-// normalised: a password outside the bounds is refused.
+// PasswordPolicy bounds password length in bytes and refuses the most
+// common passwords. There are no composition rules. Nothing is truncated or
+// normalised: a password outside the bounds is refused, and the one
+// accepted is the one verified, byte for byte.
 type PasswordPolicy struct {
 	MinBytes int
 	MaxBytes int
+	// AllowCommon accepts passwords from the embedded list of the 100,000
+	// most used ones (refused by default; see IsCommonPassword).
+	AllowCommon bool
 }
 
 // DefaultPolicy matches InfluxDB: 8 to 72 bytes.
 var DefaultPolicy = PasswordPolicy{MinBytes: 8, MaxBytes: 72}
 
+// ErrCommonPassword is the EPasswordRule error for a password on the list
+// of the most used ones.
+var ErrCommonPassword = &Error{Code: EPasswordRule, Msg: "this password is one of the 100,000 most common passwords; choose another"}
+
 // Check returns an EPasswordRule error when pw breaks the policy.
 func (p PasswordPolicy) Check(pw string) error {
 	if len(pw) < p.MinBytes || len(pw) > p.MaxBytes {
 		return &Error{Code: EPasswordRule, Msg: fmt.Sprintf("passwords must be between %d and %d characters long", p.MinBytes, p.MaxBytes)}
+	}
+	if !p.AllowCommon && IsCommonPassword(pw) {
+		return ErrCommonPassword
+	}
+	return nil
+}
+
+// checkPassword applies the policy and refuses the user's own name (a
+// context-specific word, as NIST SP 800-63B asks).
+func (s *Service) checkPassword(pw, name string) error {
+	if err := s.policy.Check(pw); err != nil {
+		return err
+	}
+	if name != "" && strings.EqualFold(pw, name) {
+		return &Error{Code: EPasswordRule, Msg: "a password must not be the user name"}
 	}
 	return nil
 }
@@ -49,6 +73,19 @@ type Hasher struct {
 	slots  chan struct{} // one token per worker
 	queue  chan struct{} // one token per admitted request (running or waiting)
 	dummy  string        // hash verified for unknown users
+	maxMem uint32        // largest argon2 memory cost a stored hash may ask for, in KiB (0: maxArgon2MemoryKiB)
+}
+
+// maxArgon2MemoryKiB bounds the memory a stored hash can make a
+// verification allocate (1 GiB): a corrupt or hostile hash must not take
+// the machine down.
+const maxArgon2MemoryKiB = 1 << 20
+
+func (h *Hasher) maxMemoryKiB() uint32 {
+	if h.maxMem > 0 {
+		return h.maxMem
+	}
+	return maxArgon2MemoryKiB
 }
 
 // NewHasher returns a Hasher with workers concurrent hashes (NumCPU when
@@ -121,12 +158,31 @@ func (h *Hasher) Verify(ctx context.Context, hash, pw string) (ok, rehash bool, 
 		ok, weaker := h.verifyArgon2(hash, pw)
 		return ok, ok && weaker, nil
 	case strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$"):
+		if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost > bcryptMaxCost {
+			// A corrupt hash, or one that would take minutes: refuse it
+			// for the time of a dummy verification.
+			h.verifyArgon2(h.dummy, pw)
+			return false, false, nil
+		}
+		if len(pw) > bcryptMaxBytes {
+			// bcrypt reads only the first 72 bytes: a longer password
+			// would match the hash of its prefix. It cannot be the one
+			// that was hashed, so it never matches.
+			bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw[:bcryptMaxBytes]))
+			return false, false, nil
+		}
 		ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 		return ok, ok, nil
 	}
 	h.verifyArgon2(h.dummy, pw)
 	return false, false, nil
 }
+
+// bcryptMaxBytes is the most bcrypt reads of a password.
+const bcryptMaxBytes = 72
+
+// bcryptMaxCost is the highest bcrypt cost verified (InfluxDB uses 10).
+const bcryptMaxCost = 16
 
 // VerifyDummy spends the time of one verification, for unknown users.
 func (h *Hasher) VerifyDummy(ctx context.Context, pw string) error {
@@ -147,7 +203,7 @@ func (h *Hasher) verifyArgon2(hash, pw string) (ok, weaker bool) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
 		return false, false
 	}
-	if p.MemoryKiB == 0 || p.MemoryKiB > 4<<20 || p.Time == 0 || p.Time > 64 || p.Threads == 0 {
+	if p.MemoryKiB == 0 || p.MemoryKiB > h.maxMemoryKiB() || p.Time == 0 || p.Time > 64 || p.Threads == 0 {
 		return false, false
 	}
 	b64 := base64.RawStdEncoding

@@ -74,7 +74,8 @@ func TestPasswordPolicy(t *testing.T) {
 		ok   bool
 	}{
 		{name: "7 bytes", pw: strings.Repeat("a", 7)},
-		{name: "8 bytes", pw: strings.Repeat("a", 8), ok: true},
+		{name: "8 bytes", pw: "a8bytes!", ok: true},
+		{name: "8 bytes, but a common password", pw: strings.Repeat("a", 8)},
 		{name: "72 bytes", pw: strings.Repeat("a", 72), ok: true},
 		{name: "73 bytes", pw: strings.Repeat("a", 73)},
 		{name: "1000 bytes", pw: strings.Repeat("a", 1000)},

@@ -35,6 +35,21 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives operator logs (discarded when nil).
 	Logger *slog.Logger
+
+	// Limiter counts sign-in attempts for the lockout (no lockout when
+	// nil). Share one across instances (Redis) so they share the counts.
+	Limiter Limiter
+	// Lockout is the brute-force policy (DefaultLockout when zero).
+	Lockout LockoutPolicy
+	// IdleTimeout ends a session that has not been used for this long,
+	// whatever its expiry (0: no idle timeout beyond the expiry itself).
+	IdleTimeout time.Duration
+	// AbsoluteTimeout caps renewal: a session is never renewed past its
+	// creation plus this (0: no cap). A session created with a longer
+	// explicit length keeps that length.
+	AbsoluteTimeout time.Duration
+	// Audit receives security events (none when nil).
+	Audit Auditor
 }
 
 // Service is sessiond's core. Every dialect calls it; it calls the stores.
@@ -51,6 +66,11 @@ type Service struct {
 	cacheTTL      time.Duration
 	now           func() time.Time
 	log           *slog.Logger
+	limiter       Limiter
+	lockout       LockoutPolicy
+	idle          time.Duration
+	absolute      time.Duration
+	auditor       Auditor
 
 	cache   sync.Map   // user ID -> *cachedUser
 	setupMu sync.Mutex // one setup at a time in this process
@@ -67,6 +87,17 @@ func NewService(cfg Config) *Service {
 		users: cfg.Users, tenants: cfg.Tenants, tokens: cfg.Tokens, sessions: cfg.Sessions,
 		hasher: cfg.Hasher, sessionLength: cfg.SessionLength, renewDisabled: cfg.RenewDisabled,
 		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
+		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
+		auditor: cfg.Audit,
+	}
+	if s.lockout == (LockoutPolicy{}) {
+		s.lockout = DefaultLockout
+	}
+	if s.lockout.Window <= 0 {
+		s.lockout.Window = DefaultLockout.Window
+	}
+	if s.lockout.MaxLock < s.lockout.Window {
+		s.lockout.MaxLock = s.lockout.Window
 	}
 	if s.sessionLength <= 0 {
 		s.sessionLength = 10 * time.Minute
@@ -94,6 +125,12 @@ func (s *Service) Now() time.Time { return s.now() }
 
 // SessionLength returns the lifetime of new sessions.
 func (s *Service) SessionLength() time.Duration { return s.sessionLength }
+
+// IdleTimeout returns the idle timeout of sessions (0: none).
+func (s *Service) IdleTimeout() time.Duration { return s.idle }
+
+// AbsoluteTimeout returns the cap on session renewal (0: none).
+func (s *Service) AbsoluteTimeout() time.Duration { return s.absolute }
 
 // Policy returns the password policy.
 func (s *Service) Policy() PasswordPolicy { return s.policy }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -21,28 +22,66 @@ type SignInRequest struct {
 // starts a session. It returns the session, its secret token and the user.
 // Unknown users, wrong passwords and users without a password all return
 // ErrBadCredentials after the same hashing work. A right password for a user
-// who is not active returns ErrUserInactive.
+// who is not active returns ErrUserInactive. With a Limiter configured,
+// attempts past the lockout policy return an ELocked error (see
+// LockedUntil), after the same hashing work too, even for a right password.
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*Session, string, *User, error) {
 	u, err := s.lookupLogin(ctx, req.TenantID, req.Login, req.ByEmail)
-	if ErrorCode(err) == ENotFound {
+	if err != nil && ErrorCode(err) != ENotFound {
+		return nil, "", nil, err
+	}
+	if err != nil {
+		u = nil
+	}
+	ev := Event{Type: EventSignIn, TenantID: req.TenantID, IP: req.Client.IP, Origin: req.Origin}
+	if u != nil {
+		ev.User = u.ID
+	}
+	var subject, ipSub string
+	if s.lockoutOn() {
+		subject, ipSub = accountSubject(req.TenantID, u, req.Login), ipSubject(req.Client.IP)
+		if err := s.admit(ctx, req.TenantID, subject, ipSub); err != nil {
+			// The same hashing work as any other attempt, so that a lock
+			// cannot be told apart by time.
+			if herr := s.hasher.VerifyDummy(ctx, req.Password); herr != nil {
+				return nil, "", nil, herr
+			}
+			if ErrorCode(err) == ELocked {
+				ev.Outcome = OutcomeLocked
+				s.audit(ctx, ev)
+			}
+			return nil, "", nil, err
+		}
+	}
+	if u == nil {
 		if err := s.hasher.VerifyDummy(ctx, req.Password); err != nil {
 			return nil, "", nil, err
 		}
+		s.failed(ctx, req.TenantID, ipSub)
+		ev.Outcome, ev.Detail = OutcomeFailure, "unknown login"
+		s.audit(ctx, ev)
 		return nil, "", nil, ErrBadCredentials
 	}
-	if err != nil {
-		return nil, "", nil, err
-	}
 	if err := s.VerifyPassword(ctx, u, req.Password); err != nil {
+		if ErrorCode(err) == EUnauthorized {
+			s.failed(ctx, req.TenantID, ipSub)
+			ev.Outcome = OutcomeFailure
+			s.audit(ctx, ev)
+		}
 		return nil, "", nil, err
 	}
+	s.succeeded(ctx, subject)
 	if u.State != StateActive {
+		ev.Outcome = OutcomeInactive
+		s.audit(ctx, ev)
 		return nil, "", nil, ErrUserInactive
 	}
 	sess, token, err := s.StartSession(ctx, u, req.Origin, req.Client, req.Format, req.Length)
 	if err != nil {
 		return nil, "", nil, err
 	}
+	ev.Outcome, ev.Session = OutcomeSuccess, sess.ID
+	s.audit(ctx, ev)
 	return sess, token, u, nil
 }
 
@@ -142,7 +181,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, opt CheckOptio
 		return nil, nil, err
 	}
 	now := s.now()
-	if sess.Expired(now) {
+	if s.ended(sess, now) {
 		if err := s.sessions.DeleteSession(ctx, sess.ID); err != nil && ErrorCode(err) != ENotFound {
 			return nil, nil, err
 		}
@@ -150,7 +189,10 @@ func (s *Service) Authenticate(ctx context.Context, token string, opt CheckOptio
 	}
 	u, err := s.cachedUser(ctx, sess.TenantID, sess.UserID)
 	if ErrorCode(err) == ENotFound {
-		return sess, nil, ErrUserInactive
+		if opt.AllowInactive {
+			return sess, nil, ErrUserInactive
+		}
+		return nil, nil, ErrUserInactive
 	}
 	if err != nil {
 		return nil, nil, err
@@ -167,16 +209,31 @@ func (s *Service) Authenticate(ctx context.Context, token string, opt CheckOptio
 	return sess, u, nil
 }
 
-// touch records activity: the last-seen time at most once a minute, and the
-// renewed expiry when it moves by a second or more.
+// ended reports whether a session is over at now: past its expiry, or
+// unused for longer than the idle timeout.
+func (s *Service) ended(sess *Session, now time.Time) bool {
+	return sess.Expired(now) || s.idle > 0 && now.Sub(sess.LastSeen) >= s.idle
+}
+
+// touch records activity: the last-seen time at most once a minute (more
+// often under a short idle timeout), and the renewed expiry when it moves
+// by a second or more. Renewal never passes the absolute timeout.
 func (s *Service) touch(ctx context.Context, sess *Session, now time.Time, renew bool) error {
 	exp := sess.ExpiresAt
 	if renew && !s.renewDisabled {
-		if want := now.Add(RenewWindow); want.Sub(exp) >= time.Second {
+		want := now.Add(RenewWindow)
+		if s.absolute > 0 {
+			want = minTime(want, sess.CreatedAt.Add(s.absolute))
+		}
+		if want.Sub(exp) >= time.Second {
 			exp = want
 		}
 	}
-	if exp.Equal(sess.ExpiresAt) && now.Sub(sess.LastSeen) < lastSeenResolution {
+	res := lastSeenResolution
+	if s.idle > 0 {
+		res = min(res, s.idle/4)
+	}
+	if exp.Equal(sess.ExpiresAt) && now.Sub(sess.LastSeen) < res {
 		return nil
 	}
 	err := s.sessions.TouchSession(ctx, sess.ID, now.UTC(), exp.UTC())
@@ -188,6 +245,13 @@ func (s *Service) touch(ctx context.Context, sess *Session, now time.Time, renew
 	}
 	sess.LastSeen, sess.ExpiresAt = now.UTC(), exp.UTC()
 	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // SignOut ends the session of a secret token. ErrUnauthenticated if there
@@ -204,8 +268,11 @@ func (s *Service) SignOut(ctx context.Context, token string) (*Session, error) {
 		return nil, err
 	}
 	err = s.sessions.DeleteSession(ctx, sess.ID)
-	if ErrorCode(err) == ENotFound || err == nil && sess.Expired(s.now()) {
+	if ErrorCode(err) == ENotFound || err == nil && s.ended(sess, s.now()) {
 		return nil, ErrUnauthenticated
+	}
+	if err == nil {
+		s.audit(ctx, Event{Type: EventSignOut, TenantID: sess.TenantID, User: sess.UserID, Session: sess.ID, Origin: sess.Origin})
 	}
 	return sess, err
 }
@@ -217,7 +284,7 @@ func (s *Service) Session(ctx context.Context, tenantID, id string) (*Session, e
 	if err != nil {
 		return nil, err
 	}
-	if sess.TenantID != tenantID || sess.Expired(s.now()) {
+	if sess.TenantID != tenantID || s.ended(sess, s.now()) {
 		return nil, ErrSessionNotFound
 	}
 	return sess, nil
@@ -232,7 +299,7 @@ func (s *Service) UserSessions(ctx context.Context, tenantID, userID string) ([]
 	now := s.now()
 	live := all[:0]
 	for _, x := range all {
-		if !x.Expired(now) {
+		if !s.ended(x, now) {
 			live = append(live, x)
 		}
 	}
@@ -248,7 +315,7 @@ func (s *Service) ListSessions(ctx context.Context, f SessionFilter) ([]*Session
 	now := s.now()
 	live := all[:0]
 	for _, x := range all {
-		if !x.Expired(now) {
+		if !s.ended(x, now) {
 			live = append(live, x)
 		}
 	}
@@ -269,13 +336,57 @@ func (s *Service) RevokeSession(ctx context.Context, tenantID, userID, id string
 	if err := s.sessions.DeleteSession(ctx, id); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, Event{Type: EventSessionRevoke, TenantID: tenantID, User: sess.UserID, Session: sess.ID})
 	return sess, nil
 }
 
 // RevokeUserSessions ends every session of a user except the one with ID
 // except (none when empty), and returns how many ended.
 func (s *Service) RevokeUserSessions(ctx context.Context, tenantID, userID, except string) (int, error) {
-	return s.sessions.DeleteUserSessions(ctx, tenantID, userID, except)
+	n, err := s.sessions.DeleteUserSessions(ctx, tenantID, userID, except)
+	if err == nil {
+		ev := Event{Type: EventSessionRevokeAll, TenantID: tenantID, User: userID, Detail: fmt.Sprintf("%d sessions ended", n)}
+		if except != "" {
+			ev.Detail += ", all but " + except
+		}
+		s.audit(ctx, ev)
+	}
+	return n, err
+}
+
+// revokeAllBatch is how many sessions RevokeAllSessions reads at a time.
+const revokeAllBatch = 500
+
+// RevokeAllSessions ends every session of a tenant, or of every tenant
+// when tenantID is empty, and returns how many ended. Sessions started
+// while it runs may survive it.
+func (s *Service) RevokeAllSessions(ctx context.Context, tenantID string) (int, error) {
+	n, after := 0, ""
+	for {
+		batch, err := s.sessions.ListSessions(ctx, SessionFilter{TenantID: tenantID, After: after, Limit: revokeAllBatch})
+		if err != nil {
+			return n, err
+		}
+		for _, x := range batch {
+			err := s.sessions.DeleteSession(ctx, x.ID)
+			if err != nil && ErrorCode(err) != ENotFound {
+				return n, err
+			}
+			if err == nil {
+				n++
+			}
+			after = x.ID
+		}
+		if len(batch) < revokeAllBatch {
+			break
+		}
+	}
+	scope := "tenant " + tenantID
+	if tenantID == "" {
+		scope = "every tenant"
+	}
+	s.audit(ctx, Event{Type: EventSessionRevokeAll, TenantID: tenantID, Detail: fmt.Sprintf("%d sessions ended in %s", n, scope)})
+	return n, nil
 }
 
 // CountSessions returns how many sessions are stored.

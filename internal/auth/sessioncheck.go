@@ -25,7 +25,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, tenantID, userID, id 
 		return nil, nil, ErrUnauthenticated
 	}
 	now := s.now()
-	if sess.Expired(now) {
+	if s.ended(sess, now) {
 		if err := s.sessions.DeleteSession(ctx, sess.ID); err != nil && ErrorCode(err) != ENotFound {
 			return nil, nil, err
 		}
@@ -33,7 +33,10 @@ func (s *Service) AuthenticateSession(ctx context.Context, tenantID, userID, id 
 	}
 	u, err := s.cachedUser(ctx, sess.TenantID, sess.UserID)
 	if ErrorCode(err) == ENotFound {
-		return sess, nil, ErrUserInactive
+		if opt.AllowInactive {
+			return sess, nil, ErrUserInactive
+		}
+		return nil, nil, ErrUserInactive
 	}
 	if err != nil {
 		return nil, nil, err

@@ -76,5 +76,6 @@ func (s *Service) Setup(ctx context.Context, req SetupRequest) (*SetupResult, er
 	if err != nil {
 		return undo(err)
 	}
+	s.audit(ctx, Event{Type: EventSetup, TenantID: DefaultTenantID, User: u.ID, Target: tok.ID})
 	return &SetupResult{User: u, Tenant: t, Token: tok, Secret: secret}, nil
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,7 @@ func (s *Service) CreateTenant(ctx context.Context, name string, settings map[st
 	if err := s.tenants.CreateTenant(ctx, t); err != nil {
 		return nil, "", err
 	}
+	s.audit(ctx, Event{Type: EventTenantCreate, TenantID: t.ID, Target: t.ID, Detail: settingNames(settings)})
 	return t, token, nil
 }
 
@@ -75,6 +77,7 @@ func (s *Service) UpdateTenant(ctx context.Context, id, name string, settings ma
 	if err := s.tenants.UpdateTenant(ctx, t); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, Event{Type: EventTenantUpdate, TenantID: id, Target: id, Detail: settingNames(settings)})
 	return t, nil
 }
 
@@ -97,5 +100,19 @@ func (s *Service) DeleteTenant(ctx context.Context, id string) error {
 		}
 		s.forget(u.ID)
 	}
-	return s.tenants.DeleteTenant(ctx, id)
+	if err := s.tenants.DeleteTenant(ctx, id); err != nil {
+		return err
+	}
+	s.audit(ctx, Event{Type: EventTenantDelete, TenantID: id, Target: id})
+	return nil
+}
+
+// settingNames lists the names of changed settings for an audit event:
+// never their values, which may be keys or secrets.
+func settingNames(settings map[string]string) string {
+	names := slices.Sorted(maps.Keys(settings))
+	if len(names) == 0 {
+		return ""
+	}
+	return "settings: " + strings.Join(names, ", ")
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -33,6 +34,7 @@ func (s *Service) CreateToken(ctx context.Context, nt NewAPIToken) (*Token, stri
 	if err := s.tokens.CreateToken(ctx, t); err != nil {
 		return nil, "", err
 	}
+	s.audit(ctx, Event{Type: EventTokenCreate, TenantID: t.TenantID, User: t.UserID, Target: t.ID, Detail: fmt.Sprintf("%d permissions", len(t.Permissions))})
 	return t, secret, nil
 }
 
@@ -93,10 +95,15 @@ func (s *Service) UpdateToken(ctx context.Context, tenantID, id string, active *
 	if err := s.tokens.UpdateToken(ctx, t); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, Event{Type: EventTokenUpdate, TenantID: tenantID, User: t.UserID, Target: id, Detail: fmt.Sprintf("active %t", t.Active)})
 	return t, nil
 }
 
 // DeleteToken removes a token. ErrTokenNotFound.
 func (s *Service) DeleteToken(ctx context.Context, tenantID, id string) error {
-	return s.tokens.DeleteToken(ctx, tenantID, id)
+	if err := s.tokens.DeleteToken(ctx, tenantID, id); err != nil {
+		return err
+	}
+	s.audit(ctx, Event{Type: EventTokenDelete, TenantID: tenantID, Target: id})
+	return nil
 }

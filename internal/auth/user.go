@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -71,7 +72,7 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 	now := s.now().UTC()
 	u := &User{ID: nu.ID, TenantID: nu.TenantID, Name: nu.Name, Email: nu.Email, State: nu.State, Admin: nu.Admin, CreatedAt: now, UpdatedAt: now}
 	if nu.Password != "" {
-		if err := s.policy.Check(nu.Password); err != nil {
+		if err := s.checkPassword(nu.Password, nu.Name); err != nil {
 			return nil, err
 		}
 		h, err := s.hasher.Hash(ctx, nu.Password)
@@ -83,6 +84,7 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 	if err := s.users.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, Event{Type: EventUserCreate, TenantID: u.TenantID, User: u.ID, Detail: fmt.Sprintf("state %s, admin %t", u.State, u.Admin)})
 	return u, nil
 }
 
@@ -113,6 +115,19 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, upd UserU
 	if err != nil {
 		return nil, err
 	}
+	var changes []string
+	if upd.Name != nil && *upd.Name != u.Name {
+		changes = append(changes, "name")
+	}
+	if upd.Email != nil && *upd.Email != u.Email {
+		changes = append(changes, "email")
+	}
+	if upd.State != nil && *upd.State != u.State {
+		changes = append(changes, fmt.Sprintf("state %s -> %s", u.State, *upd.State))
+	}
+	if upd.Admin != nil && *upd.Admin != u.Admin {
+		changes = append(changes, fmt.Sprintf("admin %t -> %t", u.Admin, *upd.Admin))
+	}
 	if upd.Name != nil {
 		if err := validName(*upd.Name); err != nil {
 			return nil, err
@@ -142,9 +157,16 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, upd UserU
 		return nil, err
 	}
 	s.forget(u.ID)
+	if len(changes) > 0 {
+		s.audit(ctx, Event{Type: EventUserUpdate, TenantID: tenantID, User: id, Detail: strings.Join(changes, ", ")})
+	}
 	if u.State != StateActive {
-		if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, ""); err != nil {
+		n, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, "")
+		if err != nil {
 			return nil, err
+		}
+		if n > 0 {
+			s.audit(ctx, Event{Type: EventSessionRevokeAll, TenantID: tenantID, User: id, Detail: fmt.Sprintf("%d sessions ended: user is %s", n, u.State)})
 		}
 	}
 	return u, nil
@@ -164,6 +186,7 @@ func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
 		return err
 	}
 	s.forget(id)
+	s.audit(ctx, Event{Type: EventUserDelete, TenantID: tenantID, User: id})
 	if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, ""); err != nil {
 		return err
 	}
@@ -184,10 +207,15 @@ func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
 // Returns ErrUserNotFound or EPasswordRule.
 func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endOthers bool, keepSession string) error {
 	if err := s.policy.Check(pw); err != nil {
+		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeRefused, TenantID: tenantID, User: id, Detail: ErrorMessage(err)})
 		return err
 	}
 	u, err := s.users.UserByID(ctx, tenantID, id)
 	if err != nil {
+		return err
+	}
+	if err := s.checkPassword(pw, u.Name); err != nil {
+		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeRefused, TenantID: tenantID, User: id, Detail: ErrorMessage(err)})
 		return err
 	}
 	h, err := s.hasher.Hash(ctx, pw)
@@ -200,26 +228,49 @@ func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endO
 		return err
 	}
 	s.forget(id)
+	ev := Event{Type: EventPasswordChange, Outcome: OutcomeSuccess, TenantID: tenantID, User: id, Session: keepSession}
 	if endOthers {
-		if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, keepSession); err != nil {
+		n, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, keepSession)
+		if err != nil {
 			return err
 		}
+		ev.Detail = fmt.Sprintf("%d other sessions ended", n)
 	}
+	s.audit(ctx, ev)
 	return nil
 }
 
 // ChangePassword sets a new password after checking the old one.
-// Returns ErrWrongOldPassword, EPasswordRule or ErrUserNotFound.
+// Returns ErrWrongOldPassword, EPasswordRule or ErrUserNotFound, or an
+// ELocked error when the account is locked out (wrong old passwords count
+// as failed sign-ins).
 func (s *Service) ChangePassword(ctx context.Context, tenantID, id, oldPw, newPw string, endOthers bool, keepSession string) error {
 	u, err := s.users.UserByID(ctx, tenantID, id)
 	if err != nil {
 		return err
 	}
+	// A wrong old password counts against the account like a failed
+	// sign-in, so a stolen session cannot be used to guess it.
+	subject := ""
+	if s.lockoutOn() {
+		subject = accountSubject(tenantID, u, "")
+		if err := s.admit(ctx, tenantID, subject, ""); err != nil {
+			if herr := s.hasher.VerifyDummy(ctx, oldPw); herr != nil {
+				return herr
+			}
+			s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeLocked, TenantID: tenantID, User: id})
+			return err
+		}
+	}
 	ok, _, err := s.hasher.Verify(ctx, u.PasswordHash, oldPw)
 	if err != nil {
 		return err
 	}
+	if ok {
+		s.succeeded(ctx, subject)
+	}
 	if !ok {
+		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeFailure, TenantID: tenantID, User: id, Detail: "wrong old password"})
 		return ErrWrongOldPassword
 	}
 	return s.SetPassword(ctx, tenantID, id, newPw, endOthers, keepSession)

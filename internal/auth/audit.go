@@ -1,0 +1,97 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Auditor receives security events as they happen in the core. Record
+// must not block for long and must never fail the operation: an event that
+// cannot be written is the sink's problem (it logs it). Events carry no
+// secret: no password, token, token hash or cookie.
+type Auditor interface {
+	Record(ctx context.Context, e Event)
+}
+
+// Event types.
+const (
+	EventSignIn           = "signin"             // Outcome: success, failure, locked, inactive
+	EventLockout          = "lockout"            // an account or address was locked (Target: the lockout key)
+	EventLockoutClear     = "lockout.clear"      // an operator cleared a lockout
+	EventSignOut          = "signout"            // a session ended at its owner's request
+	EventSessionRevoke    = "session.revoke"     // one session ended by ID
+	EventSessionRevokeAll = "session.revoke_all" // every session of a user (TargetUser) or of a tenant or instance
+	EventPasswordChange   = "password.change"    // Outcome: success, failure (wrong old password), refused (policy)
+	EventUserCreate       = "user.create"
+	EventUserUpdate       = "user.update" // Detail names what changed (state, admin, name, email)
+	EventUserDelete       = "user.delete"
+	EventTenantCreate     = "tenant.create"
+	EventTenantUpdate     = "tenant.update" // Detail names the settings (capabilities, limits) that changed, never their values
+	EventTenantDelete     = "tenant.delete"
+	EventTokenCreate      = "token.create"
+	EventTokenUpdate      = "token.update"
+	EventTokenDelete      = "token.delete"
+	EventSetup            = "setup"
+)
+
+// Event outcomes.
+const (
+	OutcomeSuccess  = "success"
+	OutcomeFailure  = "failure"
+	OutcomeLocked   = "locked"
+	OutcomeInactive = "inactive"
+	OutcomeRefused  = "refused"
+)
+
+// Event is one security event. The core fills what it knows; a sink adds
+// what only the transport knows (request ID, and the client address when
+// the core had none).
+type Event struct {
+	Time     time.Time
+	Type     string
+	Outcome  string
+	TenantID string
+	Actor    Actor  // who did it (zero when unauthenticated, e.g. a sign-in)
+	User     string // the user acted on (the user signing in, changed, deleted)
+	Session  string // the session acted on, by public ID
+	Target   string // another object acted on: a token or tenant ID, a lockout key
+	IP       string // the client address, when the core was given it
+	Origin   Origin // the API that signed in, for sign-in events
+	Detail   string // a short, secret-free description
+}
+
+// Actor is the authenticated caller of an operation, put on the context
+// by the dialect that authenticated it (WithActor), so that events name
+// who did what.
+type Actor struct {
+	UserID    string
+	TenantID  string
+	SessionID string // set when the caller used a session
+	TokenID   string // set when the caller used an API token
+}
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying the caller a, for audit events.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the caller put on ctx by WithActor.
+func ActorFrom(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok
+}
+
+// audit records e when an Auditor is configured, stamping the time and
+// the caller from ctx.
+func (s *Service) audit(ctx context.Context, e Event) {
+	if s.auditor == nil {
+		return
+	}
+	e.Time = s.now().UTC()
+	if e.Actor == (Actor{}) {
+		e.Actor, _ = ActorFrom(ctx)
+	}
+	s.auditor.Record(ctx, e)
+}
