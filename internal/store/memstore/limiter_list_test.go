@@ -1,0 +1,14 @@
+package memstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/store/memstore"
+	"github.com/sessiond/sessiond/internal/store/storetest"
+)
+
+func TestLimitListerContract(t *testing.T) {
+	storetest.LimitLister(t, func(t *testing.T, now func() time.Time) auth.Limiter { return memstore.NewLimiter(now) })
+}
