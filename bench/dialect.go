@@ -69,22 +69,9 @@ func influxSetup(ctx context.Context, in *instance, n int) ([]map[string]string,
 	if err != nil {
 		return nil, err
 	}
-	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(u.Name+":"+benchPassword))
-	status, hdr, body, err := call(ctx, "POST", in.url+"/api/v2/signin", map[string]string{"Authorization": basic}, nil)
+	key, err := influxSignin(ctx, in, u.Name)
 	if err != nil {
 		return nil, err
-	}
-	if status != http.StatusNoContent {
-		return nil, fmt.Errorf("signin answered %d: %.200s", status, body)
-	}
-	var key string
-	for _, c := range (&http.Response{Header: hdr}).Cookies() {
-		if c.Name == influxapi.CookieName {
-			key = c.Value
-		}
-	}
-	if key == "" {
-		return nil, errors.New("signin set no session cookie")
 	}
 	keys := []string{key}
 	for len(keys) < n {
@@ -141,8 +128,53 @@ var tenantClientHeaders = map[string]string{
 // and the dialect limits sign-ins per IP and hour).
 const maxTenantSignins = 8
 
+// influxSignin signs a user in through POST /api/v2/signin and returns the
+// session cookie's value.
+func influxSignin(ctx context.Context, in *instance, name string) (string, error) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(name+":"+benchPassword))
+	status, hdr, body, err := call(ctx, "POST", in.url+"/api/v2/signin", map[string]string{"Authorization": basic}, nil)
+	if err != nil {
+		return "", err
+	}
+	if status != http.StatusNoContent {
+		return "", fmt.Errorf("signin answered %d: %.200s", status, body)
+	}
+	for _, c := range (&http.Response{Header: hdr}).Cookies() {
+		if c.Name == influxapi.CookieName && c.Value != "" {
+			return c.Value, nil
+		}
+	}
+	return "", errors.New("signin set no session cookie")
+}
+
+// createTenant makes a tenant through the management API
+// (POST /api/v2/tenants) as an administrator, and returns its token.
+func createTenant(ctx context.Context, in *instance, name string) (string, error) {
+	const admin = "bench-admin"
+	if _, err := in.app.Service().CreateUser(ctx, auth.NewUser{TenantID: auth.DefaultTenantID, Name: admin, Password: benchPassword, Admin: true}); err != nil {
+		return "", err
+	}
+	key, err := influxSignin(ctx, in, admin)
+	if err != nil {
+		return "", err
+	}
+	status, _, body, err := call(ctx, "POST", in.url+"/api/v2/tenants", map[string]string{"Cookie": influxapi.CookieName + "=" + key}, map[string]string{"name": name})
+	if err != nil {
+		return "", err
+	}
+	var t struct {
+		Token string `json:"token"`
+	}
+	if status != http.StatusCreated || json.Unmarshal(body, &t) != nil || t.Token == "" {
+		return "", fmt.Errorf("POST /api/v2/tenants answered %d: %.200s", status, body)
+	}
+	return t.Token, nil
+}
+
+// tenantSetup makes a tenant, signs a user up and in through /auth, and
+// returns up to maxTenantSignins access tokens.
 func tenantSetup(ctx context.Context, in *instance, n int) ([]map[string]string, error) {
-	_, ttok, err := in.app.Service().CreateTenant(ctx, "sessiond-bench", nil)
+	ttok, err := createTenant(ctx, in, "sessiond-bench")
 	if err != nil {
 		return nil, err
 	}
