@@ -11,9 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +28,8 @@ type Config struct {
 	HTTPBindAddress             string
 	DataDir                     string
 	Store                       string // identity store: "sqlite" (embedded) or a postgres:// URL
-	SessionStore                string // "memory", "sqlite", "postgres", or a redis:// URL
+	SessionStore                string // "memory", "sqlite", "postgres", or Redis: a redis:// or rediss:// URL or host:port[,host:port...]
+	RedisKeyPrefix              string // starts every Redis key, so deployments can share one Redis
 	SessionLength               time.Duration
 	SessionRenewDisabled        bool
 	TLSCert                     string
@@ -61,6 +64,7 @@ func Default() Config {
 		DataDir:                     filepath.Join(home, ".sessiond"),
 		Store:                       "sqlite",
 		SessionStore:                "memory",
+		RedisKeyPrefix:              "sd",
 		SessionLength:               10 * time.Minute,
 		LogLevel:                    "info",
 		PasswordMinLength:           8,
@@ -144,7 +148,8 @@ func options() []option {
 	add("http-bind-address", "address the HTTP server listens on", str(func(c *Config) *string { return &c.HTTPBindAddress }))
 	add("data-dir", "directory of the embedded database", str(func(c *Config) *string { return &c.DataDir }))
 	add("store", `identity store: "sqlite" (embedded) or a postgres:// URL`, str(func(c *Config) *string { return &c.Store }))
-	add("session-store", `session store: "memory", "sqlite", "postgres" or a redis:// URL`, str(func(c *Config) *string { return &c.SessionStore }))
+	add("session-store", `session store: "memory", "sqlite", "postgres", or Redis (a redis:// or rediss:// URL, or host:port[,host:port...] for a cluster)`, str(func(c *Config) *string { return &c.SessionStore }))
+	add("redis-key-prefix", "prefix of every Redis key (for several deployments on one Redis)", str(func(c *Config) *string { return &c.RedisKeyPrefix }))
 	add("session-length", "lifetime of a new session (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionLength }))
 	add("session-renew-disabled", "do not extend sessions on use", boolean(func(c *Config) *bool { return &c.SessionRenewDisabled }))
 	add("tls-cert", "TLS certificate file (PEM)", str(func(c *Config) *string { return &c.TLSCert }))
@@ -301,8 +306,15 @@ func (c Config) Validate() error {
 	switch {
 	case c.SessionStore == "memory", c.SessionStore == "sqlite", c.SessionStore == "postgres",
 		strings.HasPrefix(c.SessionStore, "redis://"), strings.HasPrefix(c.SessionStore, "rediss://"):
+	case !strings.Contains(c.SessionStore, "://") && !slices.ContainsFunc(strings.Split(c.SessionStore, ","), func(a string) bool {
+		_, port, err := net.SplitHostPort(strings.TrimSpace(a))
+		return err != nil || port == ""
+	}): // host:port[,host:port...]: a Redis server, or the seed nodes of a cluster
 	default:
-		p = append(p, fmt.Sprintf("session-store %q must be memory, sqlite, postgres or a redis:// URL", c.SessionStore))
+		p = append(p, fmt.Sprintf("session-store %q must be memory, sqlite, postgres, a redis:// or rediss:// URL, or a host:port list", c.SessionStore))
+	}
+	if c.RedisKeyPrefix == "" || strings.ContainsAny(c.RedisKeyPrefix, "{}*?[]\\ ") {
+		p = append(p, fmt.Sprintf("redis-key-prefix %q must not be empty nor hold braces, glob characters or spaces", c.RedisKeyPrefix))
 	}
 	if c.SessionStore == "postgres" && c.Store == "sqlite" {
 		p = append(p, "session-store postgres needs store to be a postgres:// URL")
