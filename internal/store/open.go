@@ -7,20 +7,57 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/store/memstore"
+	"github.com/sessiond/sessiond/internal/store/pgstore"
+	"github.com/sessiond/sessiond/internal/store/redisstore"
 	"github.com/sessiond/sessiond/internal/store/sqlitestore"
 )
 
 // Options names the engines to open.
 type Options struct {
-	DataDir      string // embedded database directory
-	Store        string // "sqlite" or a postgres:// URL
-	SessionStore string // "memory", "sqlite", "postgres" or a redis:// URL
-	Now          func() time.Time
-	Logger       *slog.Logger
+	DataDir string // embedded database directory
+	// Store keeps users, tenants and tokens: "sqlite" (embedded) or a
+	// postgres:// (postgresql://) URL.
+	Store string
+	// SessionStore keeps sessions: "memory", "sqlite", "postgres" (needs a
+	// postgres Store), or Redis as a redis:// or rediss:// URL or a
+	// comma-separated host:port list (several: the seed nodes of a
+	// cluster). With Redis, the rate-limit and failed-sign-in counters are
+	// kept there too, so every instance shares them.
+	SessionStore string
+	// RedisPrefix starts every Redis key (redisstore.DefaultPrefix when
+	// empty), so that several deployments can share one Redis.
+	RedisPrefix string
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// IsPostgres reports whether store names PostgreSQL.
+func IsPostgres(store string) bool {
+	return strings.HasPrefix(store, "postgres://") || strings.HasPrefix(store, "postgresql://")
+}
+
+// IsRedis reports whether a session store names Redis: a redis:// or
+// rediss:// URL, or a comma-separated list of host:port addresses.
+func IsRedis(sessionStore string) bool {
+	if strings.HasPrefix(sessionStore, "redis://") || strings.HasPrefix(sessionStore, "rediss://") {
+		return true
+	}
+	if strings.Contains(sessionStore, "://") {
+		return false
+	}
+	for _, a := range strings.Split(sessionStore, ",") {
+		if _, port, err := net.SplitHostPort(strings.TrimSpace(a)); err != nil || port == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Check is one engine's health probe, for /ready.
@@ -37,8 +74,11 @@ type Stores struct {
 	Sessions auth.SessionStore
 	Limiter  auth.Limiter // rate-limit and failed-sign-in counters
 	Checks   []Check
-	closers  []func() error
-	stop     context.CancelFunc
+	// Collectors are the stores' metrics (latency and errors of every
+	// call), for the server's /metrics.
+	Collectors []prometheus.Collector
+	closers    []func() error
+	stop       context.CancelFunc
 }
 
 // Close stops background work and closes every engine, newest first.
@@ -53,7 +93,8 @@ func (s *Stores) Close() error {
 	return errors.Join(errs...)
 }
 
-// Open opens the engines named in o.
+// Open opens the engines named in o. Every store it returns is
+// instrumented (see Collectors).
 func Open(ctx context.Context, o Options) (*Stores, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -67,43 +108,87 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		s.Close()
 		return nil, err
 	}
+	m := newMetrics()
+	s.Collectors = m.collectors()
 
 	var sqlDB *sqlitestore.DB
-	switch o.Store {
-	case "", "sqlite":
+	var pgDB *pgstore.DB
+	var engine string // of the identity store
+	switch {
+	case o.Store == "" || o.Store == "sqlite":
 		db, err := sqlitestore.Open(ctx, o.DataDir, o.Now)
 		if err != nil {
 			return fail(fmt.Errorf("open embedded database in %s: %w", o.DataDir, err))
 		}
-		sqlDB = db
+		sqlDB, engine = db, "sqlite"
 		s.closers = append(s.closers, db.Close)
 		s.Users, s.Tenants, s.Tokens = db, db, db
 		s.Checks = append(s.Checks, Check{Name: "sqlite", Ping: db.Ping})
+	case IsPostgres(o.Store):
+		db, err := pgstore.Open(ctx, o.Store, o.Now)
+		if err != nil {
+			return fail(fmt.Errorf("open PostgreSQL store: %w", err))
+		}
+		pgDB, engine = db, "postgres"
+		s.closers = append(s.closers, db.Close)
+		s.Users, s.Tenants, s.Tokens = db, db, db
+		s.Checks = append(s.Checks, Check{Name: "postgres", Ping: db.Ping})
 	default:
 		return fail(fmt.Errorf("unknown store %q", o.Store))
 	}
+	s.Users, s.Tenants, s.Tokens = m.users(engine, s.Users), m.tenants(engine, s.Tenants), m.tokens(engine, s.Tokens)
 
+	limiterEngine := "memory"
 	s.Limiter = memstore.NewLimiter(o.Now)
-	switch o.SessionStore {
-	case "", "memory":
-		m := memstore.New(o.Now, time.Second)
-		s.closers = append(s.closers, m.Close)
-		s.Sessions = m
-	case "sqlite":
+	switch {
+	case o.SessionStore == "" || o.SessionStore == "memory":
+		ms := memstore.New(o.Now, time.Second)
+		s.closers = append(s.closers, ms.Close)
+		s.Sessions, engine = ms, "memory"
+	case o.SessionStore == "sqlite":
 		if sqlDB == nil {
 			return fail(errors.New("session-store sqlite needs the embedded store"))
 		}
 		ss := sqlDB.SessionStore()
-		s.Sessions = ss
+		s.Sessions, engine = ss, "sqlite"
 		go purgeLoop(bg, ss, o.Logger)
+	case o.SessionStore == "postgres":
+		if pgDB == nil {
+			return fail(errors.New("session-store postgres needs a postgres:// store"))
+		}
+		ss := pgDB.SessionStore()
+		s.Sessions, engine = ss, "postgres"
+		go purgeLoop(bg, ss, o.Logger)
+	case IsRedis(o.SessionStore):
+		var opts []redisstore.Option
+		if o.RedisPrefix != "" {
+			opts = append(opts, redisstore.WithPrefix(o.RedisPrefix))
+		}
+		rs, err := redisstore.Open(ctx, o.SessionStore, o.Now, opts...)
+		if err != nil {
+			return fail(fmt.Errorf("open Redis session store: %w", err))
+		}
+		s.closers = append(s.closers, rs.Close)
+		s.Sessions, engine = rs, "redis"
+		s.Limiter, limiterEngine = rs.Limiter(), "redis"
+		s.Checks = append(s.Checks, Check{Name: "redis", Ping: rs.Ping})
 	default:
 		return fail(fmt.Errorf("unknown session store %q", o.SessionStore))
 	}
+	s.Sessions = m.sessions(engine, s.Sessions)
+	s.Limiter = m.limiter(limiterEngine, s.Limiter)
 	return s, nil
 }
 
-// purgeLoop deletes expired SQLite sessions in small batches.
-func purgeLoop(ctx context.Context, ss sqlitestore.Sessions, log *slog.Logger) {
+// purger is a session store that drops expired sessions when asked
+// (SQLite, PostgreSQL); the others expire them by themselves.
+type purger interface {
+	Purge(ctx context.Context, limit int) (int, error)
+}
+
+// purgeLoop deletes expired sessions in small batches. With several
+// instances on one database each runs its own; the batches do not clash.
+func purgeLoop(ctx context.Context, ss purger, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
