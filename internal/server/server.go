@@ -60,7 +60,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	if now == nil {
 		now = time.Now
 	}
-	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, Now: now, Logger: log})
+	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, RedisPrefix: cfg.RedisKeyPrefix, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +80,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		return nil, fmt.Errorf("initialise: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: httpkit.NewMetrics(), started: now()}
+	for _, c := range st.Collectors {
+		a.metrics.Register(c)
+	}
 	a.metrics.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "sessiond_sessions_live", Help: "Sessions held by the session store.",
 	}, func() float64 {
