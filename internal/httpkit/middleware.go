@@ -48,6 +48,7 @@ func Wrap(next http.Handler, log *slog.Logger, m *Metrics, onPanic func(r *http.
 			id = newRequestID()
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = context.WithValue(ctx, clientIPKey, ClientIP(r))
 		trace := traceFromSpan(r.Header.Get("Zap-Trace-Span"))
 		if trace != "" {
 			ctx = context.WithValue(ctx, traceIDKey, trace)

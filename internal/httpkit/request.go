@@ -20,6 +20,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	traceIDKey
+	clientIPKey
 )
 
 // RequestIDHeader carries the request ID back to the client.
@@ -28,6 +29,14 @@ const RequestIDHeader = "X-Request-Id"
 // RequestID returns the ID of the request being served, or "".
 func RequestID(ctx context.Context) string {
 	v, _ := ctx.Value(requestIDKey).(string)
+	return v
+}
+
+// ClientIPFrom returns the client address of the request being served
+// (as ClientIP read it), or "". Code below the handler, such as an audit
+// sink, reads it from the context.
+func ClientIPFrom(ctx context.Context) string {
+	v, _ := ctx.Value(clientIPKey).(string)
 	return v
 }
 
