@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,7 +182,12 @@ func (b *bench) figure6(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rin, err := startSessiond(ctx, func(c *config.Config) { c.SessionStore = "redis://" + addr })
+	url := addr
+	if !strings.Contains(url, "://") {
+		url = "redis://" + addr
+	}
+	prefix := "sdbench" + auth.NewID()[:8]
+	rin, err := startSessiond(ctx, func(c *config.Config) { c.SessionStore, c.RedisKeyPrefix = url, prefix })
 	if err != nil {
 		logf("redis session store not available yet: %v", err)
 		b.rep.skip(6, key, name, "Redis session store not available yet: "+err.Error())
@@ -192,6 +198,12 @@ func (b *bench) figure6(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("redis mode: %w", err)
 	}
+	defer func() {
+		// Leave nothing behind in Redis.
+		if u, err := rin.app.Service().UserByName(ctx, auth.DefaultTenantID, "bench-influx"); err == nil {
+			rin.app.Service().RevokeUserSessions(ctx, u.TenantID, u.ID, "")
+		}
+	}()
 	m, err := b.measure(ctx, "sessiond influxdb check, memory", b.load(b.main.url, d, mem))
 	if err != nil {
 		return err
@@ -201,7 +213,8 @@ func (b *bench) figure6(ctx context.Context) error {
 		return err
 	}
 	b.rep.add(&Figure{Figure: 6, Key: key, Name: name + " throughput", Unit: "req/s", Value: r.GoodRPS(), Reference: m.GoodRPS(),
-		ReferenceName: "memory session store", target: atLeast(0.5), Note: problems("redis", r) + problems("memory", m)})
+		ReferenceName: "memory session store", target: atLeast(0.5),
+		Note: problems("redis", r) + problems("memory", m) + "Redis at " + addr + ", keys under " + prefix})
 	b.rep.add(&Figure{Figure: 6, Key: "6.redis.p99", Name: name + " p99", Unit: "s", Value: secs(r.P99), Reference: secs(m.P99),
 		ReferenceName: "memory session store"})
 	return nil
