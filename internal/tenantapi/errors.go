@@ -98,7 +98,7 @@ func translate(err error) *apiError {
 		return &apiError{msg, codeRestricted, http.StatusForbidden, nil}
 	case auth.EForbidden:
 		return &apiError{"Forbidden", codeForbidden, http.StatusForbidden, nil}
-	case auth.ERateLimited:
+	case auth.ERateLimited, auth.ELocked:
 		return errTooManyRequests
 	case auth.EUnavailable:
 		return errUnavailable

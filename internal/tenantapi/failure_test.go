@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
 	"github.com/sessiond/sessiond/internal/store/memstore"
+	"github.com/sessiond/sessiond/internal/store/sqlitestore"
 )
 
 // brokenTenants is a tenant store whose token lookup fails with err.
@@ -133,3 +135,50 @@ func TestClientIP(t *testing.T) {
 		t.Fatal("ParseProxies accepted nonsense")
 	}
 }
+
+// TestLockout: when the core locks an account after failed sign-ins, the
+// next sign-in answers 429 TOO_MANY_REQUESTS with Retry-After, even with
+// the right password.
+func TestLockout(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlitestore.Open(ctx, t.TempDir(), fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	limiter := memstore.NewLimiter(fixed)
+	svc := auth.NewService(auth.Config{
+		Users: db, Tenants: db, Tokens: db, Sessions: memstore.New(fixed, 0), Now: fixed,
+		Hasher:  auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1, 0),
+		Limiter: limiter, Lockout: auth.LockoutPolicy{AccountLimit: 2, Window: 15 * time.Minute, MaxLock: time.Hour},
+	})
+	if err := svc.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ten, token, err := CreateTenant(ctx, svc, "acme", PolicyUpdate{ClientHeaders: ptr(clientHeadersAccept)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateUser(ctx, auth.NewUser{TenantID: ten.ID, Name: "u@example.com", Email: "u@example.com", Password: "right-password"}); err != nil {
+		t.Fatal(err)
+	}
+	h := New(svc, Options{Limiter: limiter})
+	signin := func(pw string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/auth/signin", strings.NewReader(`{"method":"password","email":"u@example.com","password":"`+pw+`"}`))
+		r.Header.Set(TenantTokenHeader, token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for i, want := range []int{401, 401, 429} {
+		if w := signin("wrong-password"); w.Code != want {
+			t.Fatalf("attempt %d: %d %s, want %d", i, w.Code, w.Body, want)
+		}
+	}
+	w := signin("right-password")
+	if w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), `"code":"TOO_MANY_REQUESTS"`) || w.Header().Get("Retry-After") != "900" {
+		t.Fatalf("right password while locked: %d %s Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -20,11 +20,9 @@ func (h *Handler) limit(w http.ResponseWriter, r *http.Request, t *auth.Tenant, 
 		h.fail(w, r, err)
 		return false
 	}
-	secs := int64(1)
+	var secs int64 = 1
 	if !res.Reset.IsZero() {
-		if d := res.Reset.Sub(h.svc.Now()); d > 0 {
-			secs = int64((d + time.Second - 1) / time.Second)
-		}
+		secs = retryAfter(res.Reset.Sub(h.svc.Now()))
 	}
 	reset := strconv.FormatInt(secs, 10)
 	limit, remaining := strconv.Itoa(n), strconv.Itoa(res.Remaining)
@@ -41,4 +39,12 @@ func (h *Handler) limit(w http.ResponseWriter, r *http.Request, t *auth.Tenant, 
 		return false
 	}
 	return true
+}
+
+// retryAfter is d in whole seconds, rounded up, at least 1.
+func retryAfter(d time.Duration) int64 {
+	if d <= 0 {
+		return 1
+	}
+	return int64((d + time.Second - 1) / time.Second)
 }

@@ -3,6 +3,7 @@ package tenantapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -157,6 +158,15 @@ func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request, rq *reque
 		// The password was right: say why the account cannot sign in.
 		h.metrics.SignIn(metricsAPI, "inactive")
 		h.fail(w, r, h.inactive(r.Context(), rq.tenant.ID, email))
+		return
+	case auth.ELocked:
+		// Too many failed sign-ins for the account or the address: the
+		// reference's 429, with when to try again.
+		h.metrics.SignIn(metricsAPI, "locked")
+		if until, ok := auth.LockedUntil(err); ok {
+			w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(until.Sub(h.svc.Now())), 10))
+		}
+		h.fail(w, r, errTooManyRequests)
 		return
 	default:
 		h.metrics.SignIn(metricsAPI, "error")
