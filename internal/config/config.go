@@ -47,6 +47,17 @@ type Config struct {
 	TrustedProxies              string        // comma-separated IPs or CIDRs whose X-Forwarded-For is believed
 	MaxBodyBytes                int64
 
+	// Brute-force lockout (see auth.LockoutPolicy).
+	LockoutAccountLimit int           // sign-in attempts per account in a window (0: no per-account limit)
+	LockoutIPLimit      int           // failed sign-ins per client address in a window (0: none)
+	LockoutWindow       time.Duration // the counting window and the first lock
+	LockoutMaxLock      time.Duration // the longest lock (locks double per consecutive lockout)
+
+	SessionIdleTimeout     time.Duration // end sessions unused this long (0: off)
+	SessionAbsoluteTimeout time.Duration // never renew a session past creation plus this (0: off)
+	PasswordAllowCommon    bool          // accept passwords from the list of the 100,000 most common
+	AuditLog               string        // security events as JSON lines: a file path, "-" for stderr, "" off
+
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
 	// has no flag: production always uses auth.DefaultArgon2 (OWASP's
 	// minimum); tests set cheap parameters to keep sign-ins fast.
@@ -76,6 +87,11 @@ func Default() Config {
 		TenantSigninLimit:           30,
 		TenantSignupLimit:           10,
 		MaxBodyBytes:                64 << 10,
+		LockoutAccountLimit:         10,
+		LockoutIPLimit:              50,
+		LockoutWindow:               15 * time.Minute,
+		LockoutMaxLock:              24 * time.Hour,
+		SessionAbsoluteTimeout:      24 * time.Hour,
 	}
 }
 
@@ -173,6 +189,14 @@ func options() []option {
 		c.MaxBodyBytes = n
 		return nil
 	}, func(c *Config) string { return strconv.FormatInt(c.MaxBodyBytes, 10) }})
+	add("lockout-account-limit", "sign-in attempts allowed per account in a lockout window (0: no per-account lockout; at most 100)", integer(func(c *Config) *int { return &c.LockoutAccountLimit }))
+	add("lockout-ip-limit", "failed sign-ins allowed per client address (IPv6: per /64) in a lockout window (0: none)", integer(func(c *Config) *int { return &c.LockoutIPLimit }))
+	add("lockout-window", "lockout counting window, and the first lock (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.LockoutWindow }))
+	add("lockout-max", "longest lock; each consecutive lockout of an account doubles its lock up to this", duration(func(c *Config) *time.Duration { return &c.LockoutMaxLock }))
+	add("session-idle-timeout", "end a session not used for this long (0: off; duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionIdleTimeout }))
+	add("session-absolute-timeout", "never renew a session past its creation plus this (0: off; duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout }))
+	add("password-allow-common", "accept passwords from the list of the 100,000 most common", boolean(func(c *Config) *bool { return &c.PasswordAllowCommon }))
+	add("audit-log", `security events as JSON lines: a file path, "-" for stderr, empty for none`, str(func(c *Config) *string { return &c.AuditLog }))
 	return o
 }
 
@@ -261,6 +285,11 @@ func readFile(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config file: %v", err)
 	}
+	return parseFile(path, b)
+}
+
+// parseFile reads the contents b of the config file at path.
+func parseFile(path string, b []byte) (map[string]string, error) {
 	out := map[string]string{}
 	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "{") {
 		var raw map[string]any
@@ -343,9 +372,10 @@ func (c Config) Validate() error {
 	if c.PasswordMinLength < 8 {
 		p = append(p, fmt.Sprintf("password-min-length %d must be at least 8", c.PasswordMinLength))
 	}
-	if c.PasswordMaxLength < 72 || c.PasswordMaxLength < c.PasswordMinLength {
-		p = append(p, fmt.Sprintf("password-max-length %d must be at least 72 and at least password-min-length", c.PasswordMaxLength))
+	if c.PasswordMaxLength < 72 || c.PasswordMaxLength < c.PasswordMinLength || c.PasswordMaxLength > 4096 {
+		p = append(p, fmt.Sprintf("password-max-length %d must be between 72 and 4096 and at least password-min-length", c.PasswordMaxLength))
 	}
+	p = append(p, c.validateSecurity()...)
 	if c.RocketLoginExpiration < time.Minute {
 		p = append(p, "rocketchat-login-expiration must be at least 1m")
 	}
