@@ -141,7 +141,7 @@ func TestGolden(t *testing.T) {
 		{"users_get_other_as_user", req{method: "GET", path: "/api/v2/users/" + adminID, cookie: bob}},
 		{"users_patch_bad_status", req{method: "PATCH", path: "/api/v2/users/" + userID, token: operToken, body: `{"status":"bogus"}`}},
 		{"users_password_too_short", req{method: "POST", path: "/api/v2/users/" + userID + "/password", token: operToken, body: `{"password":"1234567"}`}},
-		{"users_password_unknown_user", req{method: "POST", path: "/api/v2/users/" + unknownID + "/password", token: operToken, body: `{"password":"12345678"}`}},
+		{"users_password_unknown_user", req{method: "POST", path: "/api/v2/users/" + unknownID + "/password", token: operToken, body: `{"password":"uncommon-password-9"}`}},
 		{"users_delete_unknown", req{method: "DELETE", path: "/api/v2/users/" + unknownID, token: operToken}},
 		{"unknown_path_anonymous", req{method: "GET", path: "/api/v2/nothing-here"}},
 		{"unknown_path_authed", req{method: "GET", path: "/api/v2/nothing-here", token: operToken}},

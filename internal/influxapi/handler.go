@@ -141,6 +141,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, allowToken 
 		if err != nil {
 			return nil, err
 		}
+		if t.TenantID != tenant {
+			return nil, auth.ErrUnauthenticated // the dialect serves the default tenant only
+		}
 		return &caller{user: u, token: t}, nil
 	}
 	key, ok := cookie(r)
@@ -150,6 +153,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, allowToken 
 	s, u, err := h.svc.Authenticate(ctx, key, auth.CheckOptions{Renew: true})
 	if err != nil {
 		return nil, err
+	}
+	if s.TenantID != tenant {
+		return nil, auth.ErrUnauthenticated // the dialect serves the default tenant only
 	}
 	return &caller{user: u, session: s}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 )
 
@@ -257,5 +258,37 @@ func TestDeletedUserSessionIsForbidden(t *testing.T) {
 	}
 	if s := e.status(req{method: "POST", path: "/api/v2/signin", basic: []string{userName, userPass}}); s != 403 {
 		t.Fatalf("disabled user's sign-in: %d, want 403", s)
+	}
+}
+
+func TestOtherTenantsCredentialsRefused(t *testing.T) {
+	e := start(t, "")
+	e.seed()
+	ctx := context.Background()
+	svc := e.app.Service()
+	tn, _, err := svc.CreateTenant(ctx, "elsewhere", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.CreateUser(ctx, auth.NewUser{TenantID: tn.ID, Name: userName, Password: "elsewhere-password", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := svc.StartSession(ctx, u, auth.OriginTenant, auth.Client{}, auth.InfluxTokenFormat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := svc.CreateToken(ctx, auth.NewAPIToken{TenantID: tn.ID, UserID: u.ID, Permissions: operatorPermissionsForTest()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := e.status(req{method: "GET", path: "/api/v2/me", cookie: key}); s != 401 {
+		t.Fatalf("another tenant's session: %d", s)
+	}
+	if s := e.status(req{method: "GET", path: "/api/v2/users", token: tok}); s != 401 {
+		t.Fatalf("another tenant's API token: %d", s)
+	}
+	if s := e.status(req{method: "POST", path: "/api/v2/signin", basic: []string{userName, "elsewhere-password"}}); s != 401 {
+		t.Fatalf("another tenant's user signed in here: %d", s)
 	}
 }
