@@ -44,11 +44,18 @@ var ErrCommonPassword = &Error{Code: EPasswordRule, Msg: "this password is one o
 
 // Check returns an EPasswordRule error when pw breaks the policy.
 func (p PasswordPolicy) Check(pw string) error {
-	if len(pw) < p.MinBytes || len(pw) > p.MaxBytes {
-		return &Error{Code: EPasswordRule, Msg: fmt.Sprintf("passwords must be between %d and %d characters long", p.MinBytes, p.MaxBytes)}
+	if err := p.checkLength(pw); err != nil {
+		return err
 	}
 	if !p.AllowCommon && IsCommonPassword(pw) {
 		return ErrCommonPassword
+	}
+	return nil
+}
+
+func (p PasswordPolicy) checkLength(pw string) error {
+	if len(pw) < p.MinBytes || len(pw) > p.MaxBytes {
+		return &Error{Code: EPasswordRule, Msg: fmt.Sprintf("passwords must be between %d and %d characters long", p.MinBytes, p.MaxBytes)}
 	}
 	return nil
 }

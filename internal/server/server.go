@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -44,6 +45,8 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	started time.Time
+
+	closeAudit func() error // closes the audit log file
 }
 
 type panicRoute struct {
@@ -68,18 +71,31 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	if cfg.PasswordHashCost != nil {
 		cost = *cfg.PasswordHashCost
 	}
+	auditor, closeAudit, err := openAudit(cfg.AuditLog, os.Stderr, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	svc := auth.NewService(auth.Config{
 		Users: st.Users, Tenants: st.Tenants, Tokens: st.Tokens, Sessions: st.Sessions,
 		Hasher:        auth.NewHasher(cost, cfg.HashWorkers, 0),
 		SessionLength: cfg.SessionLength, RenewDisabled: cfg.SessionRenewDisabled,
-		Policy: auth.PasswordPolicy{MinBytes: cfg.PasswordMinLength, MaxBytes: cfg.PasswordMaxLength},
-		Now:    now, Logger: log,
+		IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout,
+		Policy:  auth.PasswordPolicy{MinBytes: cfg.PasswordMinLength, MaxBytes: cfg.PasswordMaxLength, AllowCommon: cfg.PasswordAllowCommon},
+		Limiter: st.Limiter,
+		Lockout: auth.LockoutPolicy{
+			AccountLimit: cfg.LockoutAccountLimit, IPLimit: cfg.LockoutIPLimit,
+			Window: cfg.LockoutWindow, MaxLock: cfg.LockoutMaxLock,
+		},
+		Audit: auditor,
+		Now:   now, Logger: log,
 	})
 	if err := svc.Init(ctx); err != nil {
 		st.Close()
+		closeAudit()
 		return nil, fmt.Errorf("initialise: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: httpkit.NewMetrics(), started: now()}
+	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: httpkit.NewMetrics(), started: now(), closeAudit: closeAudit}
 	for _, c := range st.Collectors {
 		a.metrics.Register(c)
 	}
@@ -207,6 +223,7 @@ func (a *App) Serve(ctx context.Context) error {
 	select {
 	case err := <-errc:
 		a.stores.Close()
+		a.closeAudit()
 		return err
 	case <-ctx.Done():
 	}
@@ -217,11 +234,11 @@ func (a *App) Serve(ctx context.Context) error {
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
-	return errors.Join(err, a.stores.Close())
+	return errors.Join(err, a.stores.Close(), a.closeAudit())
 }
 
 // Close releases the stores of an App that was opened but never served.
-func (a *App) Close() error { return a.stores.Close() }
+func (a *App) Close() error { return errors.Join(a.stores.Close(), a.closeAudit()) }
 
 // storeName hides credentials in engine URLs for logs.
 func storeName(s string) string {
