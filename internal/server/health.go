@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -33,21 +34,32 @@ type readyCheck struct {
 }
 
 // handleReady is GET /ready: InfluxDB's body plus the state of each
-// storage engine; 503 while any engine does not answer.
+// storage engine ("sqlite", "postgres", "redis"); 503 while any engine
+// does not answer. The engines are asked in parallel, each for at most 2s,
+// so one engine down does not delay the answer about the others.
 func (a *App) handleReady(w http.ResponseWriter, r *http.Request) {
 	a.versionHeaders(w)
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	status, code := "ready", http.StatusOK
-	checks := []readyCheck{}
-	for _, c := range a.stores.Checks {
-		rc := readyCheck{Name: c.Name, Status: "pass"}
-		if err := c.Ping(ctx); err != nil {
-			rc.Status, rc.Message = "fail", "does not answer"
+	checks := make([]readyCheck, len(a.stores.Checks))
+	errs := make([]error, len(a.stores.Checks))
+	var wg sync.WaitGroup
+	for i, c := range a.stores.Checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.Ping(ctx)
+		}()
+	}
+	wg.Wait()
+	for i, c := range a.stores.Checks {
+		checks[i] = readyCheck{Name: c.Name, Status: "pass"}
+		if errs[i] != nil {
+			checks[i].Status, checks[i].Message = "fail", c.Name+" does not answer"
 			status, code = "unavailable", http.StatusServiceUnavailable
-			a.log.Warn("engine not ready", "engine", c.Name, "err", err)
+			a.log.Warn("engine not ready", "engine", c.Name, "err", errs[i])
 		}
-		checks = append(checks, rc)
 	}
 	now := time.Now()
 	body, _ := json.MarshalIndent(struct {

@@ -146,3 +146,14 @@ func RedisPrefix(t testing.TB) string {
 	})
 	return prefix
 }
+
+// PostgresHost returns the host:port of a postgres:// DSN (for a proxy to
+// forward to).
+func PostgresHost(t testing.TB, dsn string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		t.Skipf("%s is not a postgres:// URL with a host", PostgresEnv)
+	}
+	return u.Host
+}

@@ -1,0 +1,227 @@
+package server_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/store/storetest"
+)
+
+// binDir holds the sessiond binary built for the process tests, removed
+// by TestMain.
+var (
+	buildOnce sync.Once
+	binDir    string
+	binPath   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// sessiondBinary builds cmd/sessiond once per test run.
+func sessiondBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "sessiond-bin-"); buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "sessiond")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/sessiond/sessiond/cmd/sessiond").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// process is one sessiond process.
+type process struct {
+	name string
+	url  string
+	cmd  *exec.Cmd
+
+	mu   sync.Mutex
+	logs []string
+	done chan struct{}
+}
+
+func (p *process) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.logs, "\n")
+}
+
+// startProcess runs `sessiond serve` with args on a loopback port it picks
+// itself, and returns once it listens. The process gets SIGTERM when the
+// test ends, and its log is printed if the test failed.
+func startProcess(t testing.TB, name string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(sessiondBinary(t), append([]string{"serve", "--http-bind-address", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &process{name: name, cmd: cmd, done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.logs = append(p.logs, line)
+			p.mu.Unlock()
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "sessiond listening" {
+				addr <- rec.Addr
+			}
+		}
+		cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("log of %s:\n%s", name, p.log())
+		}
+	})
+	select {
+	case a := <-addr:
+		p.url = "http://" + a
+	case <-p.done:
+		t.Fatalf("%s exited before listening:\n%s", name, p.log())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not listen within 60s:\n%s", name, p.log())
+	}
+	return p
+}
+
+// TestMultiInstance starts two sessiond processes on one PostgreSQL schema
+// (users, tenants, tokens) and one Redis prefix (sessions and limits), both
+// at once so that their migrations race, and checks that they act as one
+// server: a session made on A is seen on B, a revoke on B is refused on A
+// on the very next request, a rate limit is one budget across both, and a
+// tenant made on A works on B.
+func TestMultiInstance(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	redis := storetest.RedisAddr(t)
+	prefix := storetest.RedisPrefix(t)
+	sessiondBinary(t)
+	args := []string{"--store", dsn, "--session-store", redis, "--redis-key-prefix", prefix,
+		"--rocketchat-rate-limit", "10", "--rocketchat-rate-limit-window", "1m"}
+	var a, b *process
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a = startProcess(t, "A", args...) }()
+	go func() { defer wg.Done(); b = startProcess(t, "B", args...) }()
+	wg.Wait()
+	if a == nil || a.url == "" || b == nil || b.url == "" {
+		t.FailNow()
+	}
+
+	setup(t, a.url)
+	createUser(t, b.url, "bob", bobPass) // an identity written through B, read through A below
+
+	t.Run("RevokeOnBRefusedOnA", func(t *testing.T) {
+		cookie := influxSignin(t, a.url, "bob", bobPass)
+		want(t, "me on B", influxMe(t, b.url, cookie), http.StatusOK)
+		want(t, "me on A", influxMe(t, a.url, cookie), http.StatusOK)
+		want(t, "signout on B", do(t, request{method: "POST", url: b.url + "/api/v2/signout", cookie: cookie}), http.StatusNoContent)
+		want(t, "me on A right after the signout on B", influxMe(t, a.url, cookie), http.StatusUnauthorized)
+		want(t, "me on B after the signout", influxMe(t, b.url, cookie), http.StatusUnauthorized)
+
+		// An administrator's revoke of every session of a user, on A,
+		// ends a Rocket.Chat login made on B.
+		r := rocketLogin(t, b.url, "bob", bobPass)
+		want(t, "rocket me on A", rocketMe(t, a.url, r), http.StatusOK)
+		admin := influxSignin(t, b.url, "admin", adminPass)
+		want(t, "revoke bob's sessions on A", do(t, request{method: "DELETE", url: a.url + "/api/v2/users/" + r.userID + "/sessions", cookie: admin}), http.StatusNoContent)
+		want(t, "rocket me on B after the revoke on A", rocketMe(t, b.url, r), http.StatusUnauthorized)
+	})
+
+	t.Run("RateLimitIsOneBudget", func(t *testing.T) {
+		// GET /api/v1/me allows 10 calls per minute and client IP (the
+		// route was called above already): alternate between A and B, and
+		// each call takes one from the same budget.
+		r := rocketLogin(t, a.url, "bob", bobPass)
+		first := rocketMe(t, a.url, r)
+		want(t, "first call on A", first, http.StatusOK)
+		left := 0
+		fmt.Sscan(first.header.Get("X-RateLimit-Remaining"), &left)
+		if left < 5 {
+			t.Fatalf("X-RateLimit-Remaining %q on the first call", first.header.Get("X-RateLimit-Remaining"))
+		}
+		for i := 1; i <= left; i++ {
+			p := []*process{a, b}[i%2]
+			got := rocketMe(t, p.url, r)
+			want(t, fmt.Sprintf("call %d on %s", i+1, p.name), got, http.StatusOK)
+			if rem := got.header.Get("X-RateLimit-Remaining"); rem != fmt.Sprint(left-i) {
+				t.Fatalf("call %d on %s: X-RateLimit-Remaining %q, want %d", i+1, p.name, rem, left-i)
+			}
+		}
+		for _, p := range []*process{a, b} {
+			want(t, "call past the limit on "+p.name, rocketMe(t, p.url, r), http.StatusTooManyRequests)
+		}
+	})
+
+	t.Run("TenantMadeOnAWorksOnB", func(t *testing.T) {
+		x := createTenant(t, a.url, "shop")
+		tok := tenantAuth(t, b.url, "/auth/signup", x, "ann@example.com")
+		want(t, "tenant me on B", tenantMe(t, b.url, x, tok), http.StatusOK)
+		want(t, "tenant me on A", tenantMe(t, a.url, x, tok), http.StatusOK)
+		tok2 := tenantAuth(t, a.url, "/auth/signin", x, "ann@example.com")
+		want(t, "tenant me on B, signed in on A", tenantMe(t, b.url, x, tok2), http.StatusOK)
+	})
+
+	t.Run("ReadyAndMetrics", func(t *testing.T) {
+		for _, p := range []*process{a, b} {
+			r := do(t, request{method: "GET", url: p.url + "/ready"})
+			want(t, "ready on "+p.name, r, http.StatusOK)
+			for _, engine := range []string{`"postgres"`, `"redis"`} {
+				if !strings.Contains(r.body, engine) {
+					t.Fatalf("ready on %s does not report %s: %s", p.name, engine, r.body)
+				}
+			}
+			m := do(t, request{method: "GET", url: p.url + "/metrics"})
+			want(t, "metrics on "+p.name, m, http.StatusOK)
+			for _, s := range []string{
+				`sessiond_store_duration_seconds_bucket{engine="redis",op="SessionByTokenHash"`,
+				`sessiond_store_duration_seconds_bucket{engine="postgres",op="UserByID"`,
+				`sessiond_store_duration_seconds_count{engine="redis",op="LimitHit"}`,
+			} {
+				if !strings.Contains(m.body, s) {
+					t.Errorf("metrics on %s lack %s", p.name, s)
+				}
+			}
+		}
+	})
+}
