@@ -57,6 +57,9 @@ var codeOf = map[string]string{
 	auth.ERestricted:   codeForbidden,
 	auth.EPasswordRule: codeInvalid,
 	auth.ETooLarge:     codeTooLarge,
+	// A lockout looks like any failed authentication.
+	auth.ELocked:         codeUnauthorized,
+	auth.ENotImplemented: codeNotImplemented,
 }
 
 // apiError is an error already in InfluxDB's terms.
@@ -76,7 +79,7 @@ var (
 func translate(err error) apiError {
 	code := auth.ErrorCode(err)
 	switch code {
-	case auth.EUnauthorized:
+	case auth.EUnauthorized, auth.ELocked:
 		return errUnauthorized
 	case auth.EInactive:
 		return errInactive

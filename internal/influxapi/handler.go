@@ -38,6 +38,7 @@ type Handler struct {
 	opt  Options
 	log  *slog.Logger
 	root http.Handler
+	cop  *http.CrossOriginProtection // refuses cross-origin state changes made with the session cookie
 }
 
 // New returns the /api/v2 handler.
@@ -51,7 +52,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.Version == "" {
 		opt.Version = "sessiond"
 	}
-	h := &Handler{svc: svc, opt: opt, log: opt.Logger}
+	h := &Handler{svc: svc, opt: opt, log: opt.Logger, cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	h.routes(mux)
 	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
@@ -85,6 +86,10 @@ func (h *Handler) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /api/v2/sessions", h.authed(h.handleListSessions))
 	mux.Handle("DELETE /api/v2/sessions/{id}", h.authed(h.handleRevokeSession))
+	mux.Handle("DELETE /api/v2/sessions", h.authed(h.handleRevokeAllSessions))
+	mux.Handle("GET /api/v2/lockouts", h.authed(h.handleListLockouts))
+	mux.Handle("DELETE /api/v2/lockouts", h.authed(h.handleClearLockouts))
+	mux.Handle("DELETE /api/v2/lockouts/{key...}", h.authed(h.handleClearLockout))
 	h.tenantRoutes(mux) // tenants of the tenant auth API (/auth), in tenant.go
 }
 
@@ -94,6 +99,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Influxdb-Build", "OSS")
 	hd.Set("X-Influxdb-Version", h.opt.Version)
 	hd.Set("Cache-Control", "no-store")
+	hd.Set("Vary", "Cookie, Authorization")
 	h.root.ServeHTTP(w, r)
 }
 
@@ -192,7 +198,11 @@ func (h *Handler) withCaller(next authedFunc, allowToken bool) http.Handler {
 			h.authFailure(w, r, err)
 			return
 		}
-		next(w, r, c)
+		if c.session != nil && h.crossOrigin(r) {
+			writeError(w, errCrossOrigin, false)
+			return
+		}
+		next(w, withActor(r, c), c)
 	})
 }
 

@@ -27,6 +27,12 @@ func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request) {
 		h.opt.Metrics.SignIn("influxdb", "failure")
 		writeError(w, errUnauthorized, true)
 		return
+	case auth.ELocked:
+		// Exactly a wrong password's answer: a lockout must not tell an
+		// attacker that the account exists or that it is being guessed.
+		h.opt.Metrics.SignIn("influxdb", "locked")
+		writeError(w, errUnauthorized, true)
+		return
 	case auth.EInactive:
 		h.opt.Metrics.SignIn("influxdb", "inactive")
 		writeError(w, errInactive, true)
@@ -49,6 +55,10 @@ func (h *Handler) handleSignout(w http.ResponseWriter, r *http.Request) {
 	key, ok := cookie(r)
 	if !ok {
 		writeError(w, errUnauthorized, true)
+		return
+	}
+	if h.crossOrigin(r) {
+		writeError(w, errCrossOrigin, false)
 		return
 	}
 	if _, err := h.svc.SignOut(r.Context(), key); err != nil {
@@ -105,6 +115,9 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, c *call
 		keep = c.session.ID
 	}
 	err := h.svc.ChangePassword(r.Context(), tenant, id, old, *body.Password, h.opt.EndSessionsOnPasswordChange, keep)
+	if auth.ErrorCode(err) == auth.ELocked {
+		err = auth.ErrWrongOldPassword // a lockout answers as a wrong old password
+	}
 	if auth.ErrorCode(err) == auth.ENotFound {
 		writeError(w, errUserNotFound, true)
 		return
