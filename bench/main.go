@@ -27,18 +27,19 @@ import (
 
 // options are the command line.
 type options struct {
-	quick      bool
-	out        string
-	duration   time.Duration // one load run
-	warmup     time.Duration
-	conns      int
-	threads    int // wrk threads
-	generator  string
-	sessions   int // figures 4 and 5
-	users      int
-	tokens     int // credentials per dialect in figure 1
-	only       map[int]bool
-	cpuProfile string
+	quick       bool
+	out         string
+	duration    time.Duration // one load run
+	warmup      time.Duration
+	conns       int
+	threads     int // wrk threads
+	generator   string
+	sessions    int // figures 4 and 5
+	users       int
+	tokens      int // credentials per dialect in figure 1
+	only        map[int]bool
+	cpuProfile  string
+	hashWorkers int // sessiond's --hash-workers (0: its default, one per CPU)
 }
 
 func (o *options) want(fig int) bool { return len(o.only) == 0 || o.only[fig] }
@@ -58,6 +59,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.tokens, "tokens", 64, "sessions per dialect whose credentials the checks rotate through")
 	only := fs.String("only", "", "comma-separated figures to run (all when empty)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (sessiond serves in this process)")
+	fs.IntVar(&o.hashWorkers, "hash-workers", 0, "sessiond's --hash-workers (0: its default)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func parseFlags(args []string) (*options, error) {
 		def("users", func() { o.users = 200 })
 		def("tokens", func() { o.tokens = 4 })
 	}
-	if o.conns < 1 || o.threads < 1 || o.sessions < 1 || o.users < 1 || o.users > o.sessions || o.tokens < 1 || o.duration < 100*time.Millisecond {
+	if o.conns < 1 || o.threads < 1 || o.sessions < 1 || o.users < 1 || o.users > o.sessions || o.tokens < 1 || o.hashWorkers < 0 || o.duration < 100*time.Millisecond {
 		return nil, fmt.Errorf("bad sizes: -c, -t, -sessions, -users (at most -sessions), -tokens must be positive, -d at least 100ms")
 	}
 	if *only != "" {

@@ -54,16 +54,17 @@ type Figure struct {
 
 // Report is everything one run measured.
 type Report struct {
-	Started   time.Time `json:"started"`
-	Elapsed   string    `json:"elapsed"`
-	Quick     bool      `json:"quick"`
-	Generator string    `json:"generator"`
-	Conns     int       `json:"connections"`
-	RunFor    string    `json:"run_duration"`
-	CPUs      int       `json:"cpus"`
-	Go        string    `json:"go"`
-	Notes     []string  `json:"notes"`
-	Figures   []*Figure `json:"figures"`
+	Started     time.Time `json:"started"`
+	Elapsed     string    `json:"elapsed"`
+	Quick       bool      `json:"quick"`
+	Generator   string    `json:"generator"`
+	Conns       int       `json:"connections"`
+	RunFor      string    `json:"run_duration"`
+	CPUs        int       `json:"cpus"`
+	HashWorkers int       `json:"hash_workers"`
+	Go          string    `json:"go"`
+	Notes       []string  `json:"notes"`
+	Figures     []*Figure `json:"figures"`
 }
 
 // add records a measured figure and works out its ratio and verdict.
@@ -96,8 +97,8 @@ func (r *Report) note(format string, args ...any) {
 
 // Print writes the table.
 func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "\nsessiond benchmark  %s  generator: %s  connections: %d  run: %s  cpus: %d  %s\n",
-		r.Started.Format(time.RFC3339), r.Generator, r.Conns, r.RunFor, r.CPUs, r.Go)
+	fmt.Fprintf(w, "\nsessiond benchmark  %s  generator: %s  connections: %d  run: %s  cpus: %d  hash workers: %d  %s\n",
+		r.Started.Format(time.RFC3339), r.Generator, r.Conns, r.RunFor, r.CPUs, r.HashWorkers, r.Go)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "fig\tmeasure\tvalue\treference\tratio\ttarget\t")
 	for _, f := range r.Figures {
