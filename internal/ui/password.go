@@ -2,8 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strconv"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -58,10 +56,7 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, c *call
 			return
 		}
 		if !res.Allowed {
-			now := h.svc.Now()
-			w.Header().Set("Retry-After", strconv.Itoa(int((res.Reset.Sub(now)+time.Second-1)/time.Second)))
-			again(http.StatusTooManyRequests, "Too many attempts. Please wait "+waitWords(now, res.Reset)+
-				" and try again (after "+res.Reset.UTC().Format("15:04 UTC")+").")
+			again(http.StatusTooManyRequests, h.tryAgain(w, "Too many attempts.", res.Reset))
 			return
 		}
 	}

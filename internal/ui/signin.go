@@ -20,7 +20,6 @@ type signInData struct {
 	Login       string
 	Tenant      string // the tenant field as typed
 	TenantFixed string // the tenant the host chose; the field is then hidden
-	Throttled   bool
 }
 
 func (h *Handler) handleSignInPage(w http.ResponseWriter, r *http.Request) {
@@ -99,11 +98,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		}
 		if !res.Allowed {
 			h.opt.Metrics.SignIn("ui", "locked")
-			d.Throttled = true
-			now := h.svc.Now()
-			w.Header().Set("Retry-After", strconv.Itoa(int((res.Reset.Sub(now)+time.Second-1)/time.Second)))
-			again(http.StatusTooManyRequests, "Too many sign-in attempts. Please wait "+waitWords(now, res.Reset)+
-				" and try again (after "+res.Reset.UTC().Format("15:04 UTC")+").")
+			again(http.StatusTooManyRequests, h.tryAgain(w, "Too many sign-in attempts.", res.Reset))
 			return
 		}
 	}
@@ -126,6 +121,17 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	case auth.EInternal, auth.EUnavailable:
 		h.opt.Metrics.SignIn("ui", "error")
 		h.fail(w, r, err)
+		return
+	case auth.ELocked:
+		// The core's lockout: too many attempts on the account, from any
+		// address, or too many failures from this one. It locks unknown
+		// logins the same way, so saying so reveals no account.
+		h.opt.Metrics.SignIn("ui", "locked")
+		until, ok := auth.LockedUntil(err)
+		if !ok {
+			until = h.svc.Now().Add(h.opt.SignInWindow)
+		}
+		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many sign-in attempts.", until))
 		return
 	default:
 		// Wrong credentials, an inactive user, or any other refusal the
@@ -154,6 +160,18 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	setCookie(w, r, cookieSession, token)
 	clearCookie(w, r, cookieSignIn)
 	h.redirect(w, r, "/ui/sessions")
+}
+
+// tryAgain says when a throttled form may be sent again, in words and in
+// Retry-After.
+func (h *Handler) tryAgain(w http.ResponseWriter, what string, until time.Time) string {
+	now := h.svc.Now()
+	secs := int((until.Sub(now) + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return what + " Please wait " + waitWords(now, until) + " and try again (after " + until.UTC().Format("15:04 UTC") + ")."
 }
 
 // signInTenant picks the tenant of a sign-in: the one the host names

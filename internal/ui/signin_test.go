@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/ui"
 )
 
@@ -365,3 +367,35 @@ func TestCookieOverTLS(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSignInCoreLockout: when the core locks an account (attempts from any
+// address), the page says when to try again, even for the right password.
+// The pages' own budget is raised here so that the core's is reached first.
+func TestSignInCoreLockout(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", false)
+	srv := httptest.NewServer(ui.New(e.svc, ui.Options{Limiter: e.app.Limiter(), SignInLimit: 1000}))
+	t.Cleanup(srv.Close)
+	e.srv = srv
+	cfg := config.Default()
+	c := e.client()
+	c.get("/ui/signin")
+	for i := 1; i <= cfg.LockoutAccountLimit; i++ {
+		if p := c.post("/ui/signin", url.Values{"username": {"alice"}, "password": {"wrong password"}}); p.status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: status %d, want 401", i, p.status)
+		}
+	}
+	p := c.post("/ui/signin", url.Values{"username": {"alice"}, "password": {goodPassword}})
+	if p.status != http.StatusTooManyRequests {
+		t.Fatalf("attempt past the core's limit: status %d, want 429; message %q", p.status, errorText(p.body))
+	}
+	until := e.clock.Now().Add(cfg.LockoutWindow)
+	want := "Too many sign-in attempts. Please wait " + strconv.Itoa(int(cfg.LockoutWindow/time.Minute)) +
+		" minutes and try again (after " + until.Format("15:04") + " UTC)."
+	if got := errorText(p.body); got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if ra, err := strconv.Atoi(p.header.Get("Retry-After")); err != nil || ra != int(cfg.LockoutWindow/time.Second) {
+		t.Errorf("Retry-After %q, want %d", p.header.Get("Retry-After"), int(cfg.LockoutWindow/time.Second))
+	}
+}
