@@ -311,17 +311,12 @@ type limiter struct {
 	o  ops
 }
 
-// wrapLister, when set, gives a Limiter that can also list its windows a
-// wrapper that keeps that ability (see instrument_list.go); it returns nil
-// for one that cannot.
-var wrapLister func(*limiter) auth.Limiter
-
+// limiter instruments an auth.Limiter, keeping its auth.LimitLister (which
+// the lockout listing asks for) when it has one.
 func (m *metrics) limiter(engine string, in auth.Limiter) auth.Limiter {
 	l := &limiter{in, m.ops(engine, "LimitHit", "LimitPeek", "LimitReset", "ListLimits")}
-	if wrapLister != nil {
-		if w := wrapLister(l); w != nil {
-			return w
-		}
+	if ll, ok := in.(auth.LimitLister); ok {
+		return &listingLimiter{l, ll}
 	}
 	return l
 }
@@ -345,4 +340,19 @@ func (s *limiter) Reset(ctx context.Context, key string) error {
 	err := s.in.Reset(ctx, key)
 	s.o.done("LimitReset", t, err)
 	return err
+}
+
+// listingLimiter is an instrumented Limiter that can list its windows.
+type listingLimiter struct {
+	*limiter
+	ll auth.LimitLister
+}
+
+var _ auth.LimitLister = (*listingLimiter)(nil)
+
+func (s *listingLimiter) ListLimits(ctx context.Context, prefix string) ([]auth.LimitEntry, error) {
+	t := time.Now()
+	x, err := s.ll.ListLimits(ctx, prefix)
+	s.o.done("ListLimits", t, err)
+	return x, err
 }
