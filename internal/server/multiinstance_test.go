@@ -137,7 +137,7 @@ func TestMultiInstance(t *testing.T) {
 	prefix := storetest.RedisPrefix(t)
 	sessiondBinary(t)
 	args := []string{"--store", dsn, "--session-store", redis, "--redis-key-prefix", prefix,
-		"--rocketchat-rate-limit", "10", "--rocketchat-rate-limit-window", "1m"}
+		"--rocketchat-rate-limit", "10", "--rocketchat-rate-limit-window", "1m", "--lockout-account-limit", "4"}
 	var a, b *process
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -191,6 +191,33 @@ func TestMultiInstance(t *testing.T) {
 		for _, p := range []*process{a, b} {
 			want(t, "call past the limit on "+p.name, rocketMe(t, p.url, r), http.StatusTooManyRequests)
 		}
+	})
+
+	t.Run("LockoutIsShared", func(t *testing.T) {
+		// Four attempts per account (--lockout-account-limit 4), made on
+		// both instances, lock the account on both; B lists the lock and A
+		// clears it for both.
+		id := createUser(t, a.url, "carol", "carol-password")
+		for i := range 4 {
+			p := []*process{a, b}[i%2]
+			want(t, "wrong password on "+p.name, do(t, request{method: "POST", url: p.url + "/api/v2/signin", basic: []string{"carol", "wrong-password"}}), http.StatusUnauthorized)
+		}
+		for _, p := range []*process{a, b} {
+			want(t, "right password on "+p.name+" while locked", do(t, request{method: "POST", url: p.url + "/api/v2/signin", basic: []string{"carol", "carol-password"}}), http.StatusUnauthorized)
+		}
+		l := do(t, request{method: "GET", url: b.url + "/api/v2/lockouts", headers: token(operToken)})
+		want(t, "lockouts on B", l, http.StatusOK)
+		var key string
+		for _, x := range l.json(t)["lockouts"].([]any) {
+			if m := x.(map[string]any); m["userID"] == id && m["locked"] == true {
+				key, _ = m["key"].(string)
+			}
+		}
+		if key == "" {
+			t.Fatalf("B does not list carol's lock: %s", l.body)
+		}
+		want(t, "clear on A", do(t, request{method: "DELETE", url: a.url + "/api/v2/lockouts/" + key, headers: token(operToken)}), http.StatusNoContent)
+		influxSignin(t, b.url, "carol", "carol-password")
 	})
 
 	t.Run("TenantMadeOnAWorksOnB", func(t *testing.T) {
