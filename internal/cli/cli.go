@@ -34,7 +34,9 @@ Usage:
   sessiond user disable (--id ID | --name N)
   sessiond user delete (--id ID | --name N)
   sessiond session list [--user-id ID]
-  sessiond session revoke (--id SESSION | --user-id ID)
+  sessiond session revoke (--id SESSION | --user-id ID | --all [--all-tenants])
+  sessiond lockout list
+  sessiond lockout clear (--key K | --user-id ID | --name N | --ip ADDR | --all)
   sessiond tenant create --name N [--capabilities C,...] [--client-headers require|accept]
   sessiond tenant list
   sessiond tenant restrict --id ID [--user USER] --capabilities C,...   (empty list lifts all)
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return userCmd(ctx, rest, env)
 	case "session":
 		return sessionCmd(ctx, rest, env)
+	case "lockout":
+		return lockoutCmd(ctx, rest, env)
 	case "tenant":
 		return tenantCmd(ctx, rest, env)
 	case "version":

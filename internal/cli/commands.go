@@ -160,6 +160,11 @@ func sessionCmd(ctx context.Context, args []string, env Env) error {
 	c := commonFlags(fs, env, true)
 	id := fs.String("id", "", "session ID")
 	userID := fs.String("user-id", "", "user ID")
+	var all, allTenants *bool
+	if sub == "revoke" {
+		all = fs.Bool("all", false, "end every session of the default tenant")
+		allTenants = fs.Bool("all-tenants", false, "with --all: end every session of every tenant")
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -181,6 +186,19 @@ func sessionCmd(ctx context.Context, args []string, env Env) error {
 		}
 		return tw.Flush()
 	case "revoke":
+		if *all {
+			if *id != "" || *userID != "" {
+				return errors.New("session revoke: give --id, --user-id or --all, only one")
+			}
+			path := "/api/v2/sessions"
+			if *allTenants {
+				path += "?allTenants=true"
+			}
+			return c.do(ctx, "DELETE", path, nil, nil)
+		}
+		if *allTenants {
+			return errors.New("session revoke: --all-tenants goes with --all")
+		}
 		switch {
 		case *id != "" && *userID != "":
 			return errors.New("session revoke: give --id or --user-id, not both")
@@ -189,7 +207,7 @@ func sessionCmd(ctx context.Context, args []string, env Env) error {
 		case *userID != "":
 			return c.do(ctx, "DELETE", "/api/v2/users/"+url.PathEscape(*userID)+"/sessions", nil, nil)
 		}
-		return errors.New("session revoke: --id or --user-id is required")
+		return errors.New("session revoke: --id or --user-id is required (or --all)")
 	}
 	return fmt.Errorf("session: unknown subcommand %q", sub)
 }
