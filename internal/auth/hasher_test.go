@@ -3,14 +3,19 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
-// slowArgon2 makes one hash take a hundred milliseconds or more, so that a test
-// can hold the pool's only worker while it probes the pool from outside.
-var slowArgon2 = auth.Argon2Params{MemoryKiB: 16 * 1024, Time: 8, Threads: 1}
+// slowHash is a well-formed argon2id hash whose parameters (16 MiB, 8
+// passes) make one verification take a hundred milliseconds or more, so a
+// test can hold a pool's only worker while it probes the pool from outside.
+// The pools themselves hash at fastArgon2, so a probe let in costs little.
+var slowHash = "$argon2id$v=19$m=16384,t=8,p=1$" + strings.Repeat("A", 22) + "$" + strings.Repeat("A", 43)
 
 func errorsIsAny(err error, targets ...error) bool {
 	for _, target := range targets {
@@ -21,37 +26,60 @@ func errorsIsAny(err error, targets ...error) bool {
 	return false
 }
 
-// occupy runs one slow hash on h and reports its result on the channel. It
+// occupant is a goroutine holding the pool with one slow hash.
+type occupant struct {
+	done     chan error   // the hash's result
+	attempts atomic.Int64 // calls to Hash begun
+}
+
+// occupy runs one slow verification on h and reports its result on o.done. It
 // retries while the pool refuses it (a probe may hold the queue for a moment).
-func occupy(t testing.TB, h *auth.Hasher) <-chan error {
+func occupy(t testing.TB, h *auth.Hasher) *occupant {
 	t.Helper()
-	done := make(chan error, 1)
+	o := &occupant{done: make(chan error, 1)}
 	go func() {
 		for {
-			_, err := h.Hash(context.Background(), "occupying password")
+			o.attempts.Add(1)
+			_, _, err := h.Verify(context.Background(), slowHash, "occupying password")
 			if !errors.Is(err, auth.ErrHashQueueFull) {
-				done <- err
+				o.done <- err
 				return
 			}
 		}
 	}()
-	return done
+	return o
+}
+
+// finished fails the test if the occupying hash has ended.
+func (o *occupant) finished(t testing.TB, what string) {
+	t.Helper()
+	select {
+	case err := <-o.done:
+		t.Fatalf("the occupying hash finished (err %v) %s", err, what)
+	default:
+	}
 }
 
 // untilRefused calls probe until it returns ErrHashQueueFull and returns that
 // error. It fails the test if the occupying hash finishes first: the pool
 // never refused anything while it was full.
-func untilRefused(t testing.TB, busy <-chan error, probe func() error) error {
+func untilRefused(t testing.TB, o *occupant, probe func() error) error {
 	t.Helper()
 	for {
 		err := probe()
 		if errors.Is(err, auth.ErrHashQueueFull) {
 			return err
 		}
-		select {
-		case err := <-busy:
-			t.Fatalf("the occupying hash finished (err %v) and no probe was refused while it ran", err)
-		default:
+		o.finished(t, "and no probe was refused while it ran")
+		// The probe was let in, so the pool was idle: give the occupant
+		// a turn (its next attempt, or a moment if it is already in)
+		// rather than racing it again.
+		before := o.attempts.Load()
+		for i := 0; i < 1000 && o.attempts.Load() == before; i++ {
+			runtime.Gosched()
+		}
+		for range 10 {
+			runtime.Gosched()
 		}
 	}
 }
@@ -65,7 +93,7 @@ func cancelled() context.Context {
 // waitWorking returns once the pool's only worker is busy: probes with a
 // cancelled context, admitted to the queue, find no free worker and give up
 // many times in a row. It fails if the queue is found full.
-func waitWorking(t testing.TB, h *auth.Hasher, busy <-chan error) {
+func waitWorking(t testing.TB, h *auth.Hasher, o *occupant) {
 	t.Helper()
 	streak := 0
 	for streak < 50 {
@@ -78,11 +106,7 @@ func waitWorking(t testing.TB, h *auth.Hasher, busy <-chan error) {
 		default:
 			streak = 0 // the pool was idle and the probe ran
 		}
-		select {
-		case err := <-busy:
-			t.Fatalf("the occupying hash finished (err %v) before the pool was seen busy", err)
-		default:
-		}
+		o.finished(t, "before the pool was seen busy")
 	}
 }
 
@@ -100,7 +124,7 @@ func TestHasherQueueFullRefusesAtOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := auth.NewHasher(slowArgon2, 1, 1)
+			h := auth.NewHasher(fastArgon2, 1, 1)
 			if got := h.Workers(); got != 1 {
 				t.Fatalf("workers: got %d, want 1", got)
 			}
@@ -108,7 +132,7 @@ func TestHasherQueueFullRefusesAtOnce(t *testing.T) {
 			err := untilRefused(t, busy, func() error { return tt.probe(h) })
 			wantErr(t, "second request", err, auth.ErrHashQueueFull)
 			wantCode(t, "second request", err, auth.EUnavailable)
-			must(t, "occupying hash", <-busy)
+			must(t, "occupying hash", <-busy.done)
 			// The refusal took nothing from the pool: it serves again.
 			if _, err := h.Hash(context.Background(), "after the flood"); err != nil {
 				t.Fatalf("hash after the pool emptied: %v", err)
@@ -118,7 +142,7 @@ func TestHasherQueueFullRefusesAtOnce(t *testing.T) {
 }
 
 func TestHasherCancelWhileWaiting(t *testing.T) {
-	h := auth.NewHasher(slowArgon2, 1, 2)
+	h := auth.NewHasher(fastArgon2, 1, 2)
 	// Two rounds: a cancelled waiter must give its queue place back, or the
 	// second round finds the queue full.
 	for round := range 2 {
@@ -136,20 +160,24 @@ func TestHasherCancelWhileWaiting(t *testing.T) {
 				}
 			}
 		}()
-		// The queue is full once the waiter is admitted and waiting.
-		untilRefused(t, busy, func() error { _, err := h.Hash(cancelled(), "probe password"); return err })
+		// The queue is full once the waiter is admitted and waiting. A probe
+		// let in meanwhile finds the worker busy and gives up at once.
+		for {
+			_, err := h.Hash(cancelled(), "probe password")
+			if errors.Is(err, auth.ErrHashQueueFull) {
+				break
+			}
+			busy.finished(t, "before the waiter was seen in the queue")
+			runtime.Gosched()
+		}
 		cancel()
 		err := <-waiter
-		select {
-		case err := <-busy:
-			t.Fatalf("round %d: the worker finished (err %v) before the cancelled waiter returned", round, err)
-		default:
-		}
+		busy.finished(t, "before the cancelled waiter returned")
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("round %d: waiter got %v, want context.Canceled", round, err)
 		}
 		wantCode(t, "cancelled waiter", err, auth.EUnavailable)
-		must(t, "occupying hash", <-busy)
+		must(t, "occupying hash", <-busy.done)
 	}
 }
 
