@@ -29,6 +29,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// DefaultConnectTimeout bounds a new connection (TCP, TLS and startup)
+// when the DSN sets no connect_timeout.
+const DefaultConnectTimeout = 3 * time.Second
+
 // migrateLock is the advisory lock key held while migrating: "sessiond".
 const migrateLock int64 = 0x73657373696f6e64
 
@@ -50,6 +54,12 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, &auth.Error{Code: auth.EInvalid, Msg: "invalid PostgreSQL DSN", Op: "open postgres", Err: err}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without connect_timeout, a server that accepts but does not
+		// answer (or a host whose packets vanish) would hold every request
+		// that needs a new connection for as long as the caller waits.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
