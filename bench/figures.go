@@ -50,6 +50,10 @@ func (b *bench) figure1(ctx context.Context) error {
 			Value: secs(got.P50), Reference: secs(ref.P50), ReferenceName: refName})
 		b.rep.add(&Figure{Figure: 1, Key: key + ".p99", Name: name + " p99", Unit: "s",
 			Value: secs(got.P99), Reference: secs(ref.P99), ReferenceName: refName, target: atMost(1.5)})
+		if _, ok := b.gen.(*wrkGen); ok {
+			b.rep.add(&Figure{Figure: 1, Key: key + ".cpu", Name: name + " server CPU per request", Unit: "s",
+				Value: secs(got.CPUPerRequest()), Reference: secs(ref.CPUPerRequest()), ReferenceName: refName})
+		}
 	}
 	return nil
 }

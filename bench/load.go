@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -34,6 +35,26 @@ type Result struct {
 	Elapsed  time.Duration // length of the run
 	P50      time.Duration
 	P99      time.Duration
+	// CPU is this process's CPU time (user and system) during the run: the
+	// servers' alone when wrk drives them from its own process.
+	CPU time.Duration
+}
+
+// CPUPerRequest is the process CPU time per answer.
+func (r Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
+}
+
+// processCPU returns the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // RPS is answers per second.
@@ -53,8 +74,8 @@ func (r Result) GoodRPS() float64 {
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d answers (%d not 2xx, %d errors) in %s",
-		r.RPS(), r.P50, r.P99, r.Requests, r.Non2xx, r.Errors, r.Elapsed.Round(time.Millisecond))
+	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d answers (%d not 2xx, %d errors) in %s, %s CPU/answer",
+		r.RPS(), r.P50, r.P99, r.Requests, r.Non2xx, r.Errors, r.Elapsed.Round(time.Millisecond), r.CPUPerRequest())
 }
 
 // Generator drives load at a server.

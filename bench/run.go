@@ -50,6 +50,9 @@ func run(ctx context.Context, o *options) error {
 	}
 	logf("load generator: %s; %d connections; %s per run", gen.Name(), o.conns, o.duration)
 	rep.note("sessiond and the reference serve in this process; the generator shares the %d cores. This machine is shared and noisy: compare ratios, not absolute numbers, and repeat a run before trusting a change.", runtime.NumCPU())
+	if _, ok := gen.(*wrkGen); ok {
+		rep.note("server CPU per request is this process's CPU time (both servers; wrk runs apart) per answer: steadier than throughput when the machine is shared")
+	}
 	if o.quick {
 		rep.note("-quick: tiny sizes and durations so CI knows the program works; its figures mean little")
 	}
@@ -111,7 +114,14 @@ func (b *bench) measure(ctx context.Context, what string, l Load) (Result, error
 			return Result{}, err
 		}
 	}
+	return b.run(ctx, what, l)
+}
+
+// run measures l with the generator, and the process's CPU time meanwhile.
+func (b *bench) run(ctx context.Context, what string, l Load) (Result, error) {
+	cpu := processCPU()
 	res, err := b.gen.Run(ctx, l)
+	res.CPU = processCPU() - cpu
 	if err != nil {
 		return res, err
 	}
