@@ -63,7 +63,7 @@ func (h *Handler) handleRevokeSession(w http.ResponseWriter, r *http.Request, c 
 }
 
 // handleRevokeUserSessions is DELETE /api/v2/users/{id}/sessions: it ends
-// every session of the user.
+// every session of the user (but the caller's, with ?keepCurrent=true).
 func (h *Handler) handleRevokeUserSessions(w http.ResponseWriter, r *http.Request, c *caller) {
 	id, ok := h.userID(w, r)
 	if !ok {
@@ -77,7 +77,20 @@ func (h *Handler) handleRevokeUserSessions(w http.ResponseWriter, r *http.Reques
 		h.fail(w, r, err)
 		return
 	}
-	if _, err := h.svc.RevokeUserSessions(r.Context(), tenant, id, ""); err != nil {
+	// ?keepCurrent=true ends every session but the caller's own: "sign
+	// out everywhere else".
+	except := ""
+	switch r.URL.Query().Get("keepCurrent") {
+	case "", "false":
+	case "true":
+		if c.session != nil && c.session.UserID == id {
+			except = c.session.ID
+		}
+	default:
+		writeError(w, apiError{codeInvalid, "keepCurrent must be true or false"}, true)
+		return
+	}
+	if _, err := h.svc.RevokeUserSessions(r.Context(), tenant, id, except); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -221,3 +221,19 @@ func TestD24NonAdminRefused(t *testing.T) {
 		}
 	}
 }
+
+// Point 19: "sign out everywhere else" keeps the current session and ends
+// every other one.
+func TestD19RevokeAllOthers(t *testing.T) {
+	e := start(t, options{})
+	e.seed()
+	mine := e.signin(bobName, bobPass)
+	o1, o2 := e.signin(bobName, bobPass), e.signin(bobName, bobPass)
+	carol := e.signin(carolName, carolPass)
+	if s := e.status(req{method: "DELETE", path: "/api/v2/users/" + bobID + "/sessions?keepCurrent=true", cookie: mine}); s != http.StatusNoContent {
+		t.Fatalf("revoke others: %d", s)
+	}
+	if !e.live(mine) || e.live(o1) || e.live(o2) || !e.live(carol) {
+		t.Fatal("keepCurrent must end bob's other sessions only")
+	}
+}
