@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/config"
@@ -59,7 +60,9 @@ func startSessiond(ctx context.Context, tune func(*config.Config)) (*instance, e
 	}
 	sctx, stop := context.WithCancel(context.Background())
 	in := &instance{app: app, url: app.URL(), clock: clk, cfg: cfg, stop: stop, done: make(chan error, 1), dir: dir}
-	go func() { in.done <- app.Serve(sctx) }()
+	// Connection goroutines inherit the label, so a CPU profile can be
+	// split by server: go tool pprof -tagfocus server=sessiond.
+	go pprof.Do(sctx, pprof.Labels("server", "sessiond"), func(context.Context) { in.done <- app.Serve(sctx) })
 	return in, nil
 }
 

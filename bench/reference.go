@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"time"
 )
 
@@ -31,11 +32,11 @@ func startReference() (*reference, error) {
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	go func() {
+	go pprof.Do(context.Background(), pprof.Labels("server", "reference"), func(context.Context) {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err)
 		}
-	}()
+	})
 	return &reference{srv: srv, url: "http://" + ln.Addr().String(), ln: ln}, nil
 }
 
