@@ -59,11 +59,10 @@ func (b *bench) figure5(ctx context.Context) error {
 	// The minute of expiries passes during the measured run.
 	speed := float64(window+2*time.Second) / float64(b.o.duration)
 	in.clock.Set(expStart.Add(-time.Second), speed)
-	busy, err := b.gen.Run(ctx, check)
+	busy, err := b.run(ctx, "check, mass expiry", check)
 	if err != nil {
 		return err
 	}
-	logf("%-40s %s", "check, mass expiry", busy)
 	left, _ := svc.CountSessions(ctx)
 	note := problems("check", busy) + fmt.Sprintf("clock at %.1fx real time; the janitor dropped %d of %d sessions during the run (%d left, %d of them the checks')",
 		speed, live-left, live, left, len(sets))
