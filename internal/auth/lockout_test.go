@@ -181,7 +181,7 @@ func TestLockoutListAndClear(t *testing.T) {
 	if acct == nil || !acct.Locked || acct.UserID != u.ID || acct.Strikes != 1 || acct.Failures != 4 {
 		t.Fatalf("account lockout: got %+v in %+v", acct, list)
 	}
-	if ip == nil || ip.Locked || ip.IP != "192.0.2.9" || ip.Failures != 3 {
+	if ip == nil || ip.Locked || ip.IP != "192.0.2.9" || ip.Failures != 4 {
 		t.Fatalf("ip entry: got %+v", ip)
 	}
 	if acct.Key != auth.AccountLockoutKey(auth.DefaultTenantID, u.ID) {

@@ -47,6 +47,8 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*Session, stri
 				return nil, "", nil, herr
 			}
 			if ErrorCode(err) == ELocked {
+				// Hammering a locked account is a failure of its address too.
+				s.failed(ctx, req.TenantID, ipSub)
 				ev.Outcome = OutcomeLocked
 				s.audit(ctx, ev)
 			}
