@@ -216,3 +216,38 @@ func TestLockoutOffWithoutLimiter(t *testing.T) {
 		t.Fatalf("lockouts without a limiter: %v %v", list, err)
 	}
 }
+
+// A dialect's own credential check (SignInWith) gets the same lockout.
+func TestLockoutSignInWith(t *testing.T) {
+	e, rec := lockoutEnv(t, smallLockout)
+	e.createUser(t, "alice", "correct horse")
+	calls := 0
+	check := func(good bool) auth.CredentialCheck {
+		return func(ctx context.Context, u *auth.User) error {
+			calls++
+			if good {
+				return nil
+			}
+			return auth.ErrBadCredentials
+		}
+	}
+	req := auth.SignInRequest{TenantID: auth.DefaultTenantID, Login: "alice", Password: "digest", Client: auth.Client{IP: "192.0.2.1"}}
+	for range 3 {
+		_, _, _, err := e.svc.SignInWith(context.Background(), req, check(false))
+		wantErr(t, "bad digest", err, auth.ErrBadCredentials)
+	}
+	_, _, _, err := e.svc.SignInWith(context.Background(), req, check(true))
+	wantCode(t, "good digest while locked", err, auth.ELocked)
+	if calls != 3 {
+		t.Fatalf("the check ran %d times, want 3 (never while locked)", calls)
+	}
+	e.clock.Set(15 * time.Minute)
+	sess, token, u, err := e.svc.SignInWith(context.Background(), req, check(true))
+	must(t, "good digest after the lock", err)
+	if sess == nil || token == "" || u.Name != "alice" {
+		t.Fatal("no session")
+	}
+	if n := len(rec.of(auth.EventSignIn)); n != 5 {
+		t.Fatalf("%d sign-in events, want 5", n)
+	}
+}

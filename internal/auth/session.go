@@ -26,6 +26,25 @@ type SignInRequest struct {
 // attempts past the lockout policy return an ELocked error (see
 // LockedUntil), after the same hashing work too, even for a right password.
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*Session, string, *User, error) {
+	return s.signIn(ctx, req, func(ctx context.Context, u *User) error { return s.VerifyPassword(ctx, u, req.Password) })
+}
+
+// CredentialCheck verifies, for a known user, a credential other than the
+// plain password (such as Rocket.Chat's {digest} login). It returns nil on
+// a match and ErrBadCredentials on a mismatch, after the same hashing work
+// either way.
+type CredentialCheck func(ctx context.Context, u *User) error
+
+// SignInWith is SignIn with check in place of the password comparison, for
+// a dialect whose clients send another credential. Everything else is
+// SignIn's: the lockout, the dummy hash for unknown users and locked
+// attempts (req.Password is what the dummy hashes: pass the credential
+// sent), the audit event and the new session.
+func (s *Service) SignInWith(ctx context.Context, req SignInRequest, check CredentialCheck) (*Session, string, *User, error) {
+	return s.signIn(ctx, req, check)
+}
+
+func (s *Service) signIn(ctx context.Context, req SignInRequest, check CredentialCheck) (*Session, string, *User, error) {
 	u, err := s.lookupLogin(ctx, req.TenantID, req.Login, req.ByEmail)
 	if err != nil && ErrorCode(err) != ENotFound {
 		return nil, "", nil, err
@@ -64,7 +83,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*Session, stri
 		s.audit(ctx, ev)
 		return nil, "", nil, ErrBadCredentials
 	}
-	if err := s.VerifyPassword(ctx, u, req.Password); err != nil {
+	if err := check(ctx, u); err != nil {
 		if ErrorCode(err) == EUnauthorized {
 			s.failed(ctx, req.TenantID, ipSub)
 			ev.Outcome = OutcomeFailure
