@@ -59,7 +59,7 @@ type Lockout struct {
 	TenantID string    // for account and login
 	UserID   string    // for account
 	IP       string    // for ip
-	Failures int       // attempts (account, login) or failures (ip) in the current window
+	Failures int       // failed sign-ins in the current window
 	Locked   bool      // sign-in is refused now
 	Until    time.Time // when the lock, or else the counting window, ends
 	Strikes  int       // consecutive lockouts (account, login)
@@ -67,10 +67,11 @@ type Lockout struct {
 
 // Limiter key layout. Every key of the lockout lives under lockoutPrefix.
 const (
-	lockoutPrefix = "signin:"
-	countPrefix   = lockoutPrefix + "count:"   // + subject: attempts or failures
-	lockPrefix    = lockoutPrefix + "lock:"    // + subject: open while locked
-	strikesPrefix = lockoutPrefix + "strikes:" // + subject: consecutive lockouts
+	lockoutPrefix  = "signin:"
+	attemptsPrefix = lockoutPrefix + "attempts:" // + account subject: attempts admitted since the last good one
+	countPrefix    = lockoutPrefix + "count:"    // + subject: failures
+	lockPrefix     = lockoutPrefix + "lock:"     // + subject: open while locked
+	strikesPrefix  = lockoutPrefix + "strikes:"  // + subject: consecutive lockouts
 )
 
 // lockoutOn reports whether attempts are counted at all.
@@ -123,9 +124,16 @@ func LockedUntil(err error) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// admit counts one sign-in attempt for the account subject and checks the
-// client address. It returns an ELocked error when the attempt must be
-// refused; the caller still spends a hash then.
+// admit checks the locks and reserves one evaluation for the account
+// subject. It returns an ELocked error when the attempt must be refused;
+// the caller still spends a hash then.
+//
+// Two counts per account: attempts are counted before the password is
+// checked (an atomic Hit), so that parallel guesses never get more
+// evaluations than the limit; a good sign-in resets them. Failures are
+// counted after the check, and the limit-th failure locks the account.
+// So a burst of more than the limit of parallel sign-ins with the right
+// password has its excess refused for the moment, but never locks.
 func (s *Service) admit(ctx context.Context, tenantID, subject, ipSub string) error {
 	p := s.lockout
 	if p.AccountLimit > 0 {
@@ -147,14 +155,11 @@ func (s *Service) admit(ctx context.Context, tenantID, subject, ipSub string) er
 		}
 	}
 	if p.AccountLimit > 0 {
-		r, err := s.limiter.Hit(ctx, countPrefix+subject, p.AccountLimit, p.Window)
+		r, err := s.limiter.Hit(ctx, attemptsPrefix+subject, p.AccountLimit, p.Window)
 		if err != nil {
 			return Unavailable("lockout", err)
 		}
 		if !r.Allowed {
-			if r.Count == p.AccountLimit+1 {
-				return s.lock(ctx, tenantID, subject)
-			}
 			return lockedError(r.Reset)
 		}
 	}
@@ -163,11 +168,12 @@ func (s *Service) admit(ctx context.Context, tenantID, subject, ipSub string) er
 
 // lock starts a lock of subject whose length doubles with each consecutive
 // lockout, and records the event.
-func (s *Service) lock(ctx context.Context, tenantID, subject string) error {
+func (s *Service) lock(ctx context.Context, tenantID, subject string) {
 	p := s.lockout
 	st, err := s.limiter.Hit(ctx, strikesPrefix+subject, 1<<30, 2*p.MaxLock)
 	if err != nil {
-		return Unavailable("lockout", err)
+		s.log.Warn("starting a lockout failed", "err", err)
+		return
 	}
 	d := p.Window
 	for i := 1; i < st.Count && d < p.MaxLock; i++ {
@@ -176,16 +182,28 @@ func (s *Service) lock(ctx context.Context, tenantID, subject string) error {
 	d = min(d, p.MaxLock)
 	lk, err := s.limiter.Hit(ctx, lockPrefix+subject, 0, d)
 	if err != nil {
-		return Unavailable("lockout", err)
+		s.log.Warn("starting a lockout failed", "err", err)
+		return
 	}
 	s.log.Warn("sign-in lockout", "key", subject, "strikes", st.Count, "until", lk.Reset)
 	s.audit(ctx, Event{Type: EventLockout, TenantID: tenantID, Target: subject, User: userOfSubject(subject), Detail: "account locked until " + lk.Reset.UTC().Format(time.RFC3339)})
-	return lockedError(lk.Reset)
 }
 
-// failed records a failed sign-in against the client address.
-func (s *Service) failed(ctx context.Context, tenantID, ipSub string) {
-	if !s.lockoutOn() || s.lockout.IPLimit <= 0 || ipSub == "" {
+// failed records a failed sign-in against the account subject (when set;
+// the limit-th failure locks it) and the client address.
+func (s *Service) failed(ctx context.Context, tenantID, subject, ipSub string) {
+	if !s.lockoutOn() {
+		return
+	}
+	if p := s.lockout; p.AccountLimit > 0 && subject != "" {
+		r, err := s.limiter.Hit(ctx, countPrefix+subject, p.AccountLimit, p.Window)
+		if err != nil {
+			s.log.Warn("counting a failed sign-in failed", "err", err)
+		} else if r.Count == p.AccountLimit {
+			s.lock(ctx, tenantID, subject)
+		}
+	}
+	if s.lockout.IPLimit <= 0 || ipSub == "" {
 		return
 	}
 	r, err := s.limiter.Hit(ctx, countPrefix+ipSub, s.lockout.IPLimit, s.lockout.Window)
@@ -199,12 +217,13 @@ func (s *Service) failed(ctx context.Context, tenantID, ipSub string) {
 	}
 }
 
-// succeeded resets the account's attempts and consecutive lockouts.
+// succeeded resets the account's attempts, failures and consecutive
+// lockouts.
 func (s *Service) succeeded(ctx context.Context, subject string) {
-	if !s.lockoutOn() || s.lockout.AccountLimit <= 0 {
+	if !s.lockoutOn() || s.lockout.AccountLimit <= 0 || subject == "" {
 		return
 	}
-	for _, k := range []string{countPrefix + subject, strikesPrefix + subject} {
+	for _, k := range []string{attemptsPrefix + subject, countPrefix + subject, strikesPrefix + subject} {
 		if err := s.limiter.Reset(ctx, k); err != nil {
 			s.log.Warn("resetting sign-in attempts failed", "err", err)
 		}
@@ -328,7 +347,7 @@ func (s *Service) ClearLockout(ctx context.Context, key string) error {
 	if s.limiter == nil {
 		return nil
 	}
-	for _, p := range []string{countPrefix, lockPrefix, strikesPrefix} {
+	for _, p := range []string{attemptsPrefix, countPrefix, lockPrefix, strikesPrefix} {
 		if err := s.limiter.Reset(ctx, p+key); err != nil {
 			return Unavailable("clear lockout", err)
 		}

@@ -178,7 +178,7 @@ func TestLockoutListAndClear(t *testing.T) {
 			ip = &list[i]
 		}
 	}
-	if acct == nil || !acct.Locked || acct.UserID != u.ID || acct.Strikes != 1 || acct.Failures != 4 {
+	if acct == nil || !acct.Locked || acct.UserID != u.ID || acct.Strikes != 1 || acct.Failures != 3 {
 		t.Fatalf("account lockout: got %+v in %+v", acct, list)
 	}
 	if ip == nil || ip.Locked || ip.IP != "192.0.2.9" || ip.Failures != 4 {
@@ -250,4 +250,26 @@ func TestLockoutSignInWith(t *testing.T) {
 	if n := len(rec.of(auth.EventSignIn)); n != 5 {
 		t.Fatalf("%d sign-in events, want 5", n)
 	}
+}
+
+// More parallel sign-ins with the right password than the limit: the
+// excess may be refused for the moment, but the account never locks.
+func TestLockoutParallelGoodSignInsNeverLock(t *testing.T) {
+	e, rec := lockoutEnv(t, auth.LockoutPolicy{AccountLimit: 3, IPLimit: 1000, Window: time.Hour, MaxLock: time.Hour})
+	e.createUser(t, "alice", "correct horse")
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := signInFrom(e, "alice", "correct horse", "192.0.2.1"); err != nil && auth.ErrorCode(err) != auth.ELocked {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(rec.of(auth.EventLockout)); n != 0 {
+		t.Fatalf("%d lockouts from good sign-ins", n)
+	}
+	must(t, "a good sign-in after the burst", signInFrom(e, "alice", "correct horse", "192.0.2.1"))
 }

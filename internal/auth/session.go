@@ -67,7 +67,7 @@ func (s *Service) signIn(ctx context.Context, req SignInRequest, check Credentia
 			}
 			if ErrorCode(err) == ELocked {
 				// Hammering a locked account is a failure of its address too.
-				s.failed(ctx, req.TenantID, ipSub)
+				s.failed(ctx, req.TenantID, "", ipSub)
 				ev.Outcome = OutcomeLocked
 				s.audit(ctx, ev)
 			}
@@ -78,14 +78,14 @@ func (s *Service) signIn(ctx context.Context, req SignInRequest, check Credentia
 		if err := s.hasher.VerifyDummy(ctx, req.Password); err != nil {
 			return nil, "", nil, err
 		}
-		s.failed(ctx, req.TenantID, ipSub)
+		s.failed(ctx, req.TenantID, subject, ipSub)
 		ev.Outcome, ev.Detail = OutcomeFailure, "unknown login"
 		s.audit(ctx, ev)
 		return nil, "", nil, ErrBadCredentials
 	}
 	if err := check(ctx, u); err != nil {
 		if ErrorCode(err) == EUnauthorized {
-			s.failed(ctx, req.TenantID, ipSub)
+			s.failed(ctx, req.TenantID, subject, ipSub)
 			ev.Outcome = OutcomeFailure
 			s.audit(ctx, ev)
 		}

@@ -268,6 +268,8 @@ func (s *Service) ChangePassword(ctx context.Context, tenantID, id, oldPw, newPw
 	}
 	if ok {
 		s.succeeded(ctx, subject)
+	} else {
+		s.failed(ctx, tenantID, subject, "")
 	}
 	if !ok {
 		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeFailure, TenantID: tenantID, User: id, Detail: "wrong old password"})
