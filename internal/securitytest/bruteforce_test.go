@@ -3,6 +3,7 @@ package securitytest
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -213,4 +214,36 @@ func absDur(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// Point 31 with the counters in Redis, as several instances share them
+// (runs when SESSIOND_TEST_REDIS_ADDR is set).
+func TestD31ConcurrentAttemptsRedis(t *testing.T) {
+	addr := os.Getenv("SESSIOND_TEST_REDIS_ADDR")
+	if addr == "" {
+		t.Skip("SESSIOND_TEST_REDIS_ADDR is not set")
+	}
+	prefix := fmt.Sprintf("sectest%d", time.Now().UnixNano())
+	e := start(t, options{tune: func(c *config.Config) {
+		lockout(10, 1000)(c)
+		c.SessionStore, c.RedisKeyPrefix = "redis://"+addr, prefix
+	}})
+	e.seed()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.signinResp(bobName, "wrong-password")
+		}()
+	}
+	wg.Wait()
+	got := e.signinCounts()
+	if got["failure"] > 10 || got["failure"]+got["locked"] != 50 {
+		t.Fatalf("evaluated %d wrong passwords (locked %d), want at most 10 of 50", got["failure"], got["locked"])
+	}
+	if s := e.signinResp(bobName, bobPass).StatusCode; s != http.StatusUnauthorized {
+		t.Fatalf("right password after the parallel attempts: %d", s)
+	}
+	e.do(req{method: "DELETE", path: "/api/v2/sessions?allTenants=true", token: operToken})
 }
