@@ -106,7 +106,7 @@ func translate(err error, notFound *apiError) *apiError {
 		return invalidParams(auth.ErrorMessage(err))
 	case auth.ETooLarge:
 		return &apiError{http.StatusRequestEntityTooLarge, failure{Error: auth.ErrorMessage(err) + " [" + typeTooLarge + "]", ErrorType: typeTooLarge}}
-	case auth.ERateLimited:
+	case auth.ERateLimited, auth.ELocked:
 		return &apiError{http.StatusTooManyRequests, failure{Error: "Too many requests", ErrorType: typeTooMany}}
 	case auth.EUnavailable:
 		return errBusy

@@ -143,8 +143,14 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller)
 		h.opt.Metrics.SignIn("rocketchat", "failure")
 		writeError(w, errResumeFailed)
 		return
-	case code == auth.EUnauthorized:
-		h.opt.Metrics.SignIn("rocketchat", "failure")
+	case code == auth.EUnauthorized || code == auth.ELocked:
+		// A locked account answers exactly as a wrong password, so that
+		// a lockout does not reveal that the account exists.
+		outcome := "failure"
+		if code == auth.ELocked {
+			outcome = "locked"
+		}
+		h.opt.Metrics.SignIn("rocketchat", outcome)
 		writeError(w, errLoginFailed)
 		return
 	case code == auth.EInactive:
@@ -181,48 +187,31 @@ func (h *Handler) keepVerifier(ctx context.Context, u *auth.User, pw string) {
 }
 
 // signInHashed checks a {hashed} password against the verifier kept for
-// the user, spending the same hashing work when there is none, and starts
-// a session as SignIn would. Failures look like SignIn's.
+// the user, through the core's sign-in so the lockout, the dummy hash for
+// unknown users, the audit event and the new session are SignIn's.
+// Failures look like SignIn's.
 func (h *Handler) signInHashed(ctx context.Context, r *http.Request, cred credentials) (*auth.Session, string, *auth.User, error) {
-	var (
-		u   *auth.User
-		err error
-	)
-	if cred.byEmail {
-		u, err = h.svc.UserByLogin(ctx, tenant, cred.login)
-	} else if cred.login != "" {
-		u, err = h.svc.UserByName(ctx, tenant, cred.login)
-	} else {
-		err = auth.ErrUserNotFound
+	req := auth.SignInRequest{
+		TenantID: tenant, Login: cred.login, Password: cred.digest, ByEmail: cred.byEmail,
+		Origin: auth.OriginRocket, Client: client(r), Format: auth.DefaultTokenFormat, Length: h.opt.LoginExpiration,
 	}
-	if err != nil && auth.ErrorCode(err) != auth.ENotFound {
-		return nil, "", nil, err
-	}
-	verifier, ok := "", false
-	if u != nil {
-		verifier, ok = h.hashed.get(u.ID, u.PasswordHash)
-	}
-	if !ok {
-		if err := h.svc.Hasher().VerifyDummy(ctx, cred.digest); err != nil {
-			return nil, "", nil, err
+	return h.svc.SignInWith(ctx, req, func(ctx context.Context, u *auth.User) error {
+		verifier, ok := h.hashed.get(u.ID, u.PasswordHash)
+		if !ok {
+			if err := h.svc.Hasher().VerifyDummy(ctx, cred.digest); err != nil {
+				return err
+			}
+			return auth.ErrBadCredentials
 		}
-		return nil, "", nil, auth.ErrBadCredentials
-	}
-	good, _, err := h.svc.Hasher().Verify(ctx, verifier, cred.digest)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if !good {
-		return nil, "", nil, auth.ErrBadCredentials
-	}
-	if u.State != auth.StateActive {
-		return nil, "", nil, auth.ErrUserInactive
-	}
-	sess, token, err := h.svc.StartSession(ctx, u, auth.OriginRocket, client(r), auth.DefaultTokenFormat, h.opt.LoginExpiration)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return sess, token, u, nil
+		good, _, err := h.svc.Hasher().Verify(ctx, verifier, cred.digest)
+		if err != nil {
+			return err
+		}
+		if !good {
+			return auth.ErrBadCredentials
+		}
+		return nil
+	})
 }
 
 // handleLogout is GET and POST /api/v1/logout: it ends the session of the
