@@ -66,9 +66,9 @@ func TestLoadNamesEveryBadValue(t *testing.T) {
 func TestLoadRejectsBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]string{
-		"unknown key": "no-such-setting: 1\n",
+		"unknown key":   "no-such-setting: 1\n",
 		"not key value": "just words\n",
-		"bad json": "{\"session-length\": ",
+		"bad json":      "{\"session-length\": ",
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -120,7 +120,7 @@ func (h *Handler) authed(next pageFunc) http.Handler {
 			h.signedOut(w, r, hadCookie)
 			return
 		}
-		next(w, r, c)
+		next(w, withActor(r, c), c)
 	})
 }
 
@@ -144,7 +144,7 @@ func (h *Handler) form(next pageFunc) http.Handler {
 			h.forbidden(w, r)
 			return
 		}
-		next(w, r, c)
+		next(w, withActor(r, c), c)
 	})
 }
 
@@ -197,4 +197,10 @@ func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request, hadCookie bo
 
 func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request) {
 	h.errorPage(w, r, http.StatusForbidden, "This form has expired or did not come from this site. Please go back, reload the page and try again.")
+}
+
+// withActor names the signed-in user on the request context for audit
+// events.
+func withActor(r *http.Request, c *caller) *http.Request {
+	return r.WithContext(auth.WithActor(r.Context(), auth.Actor{UserID: c.user.ID, TenantID: c.user.TenantID, SessionID: c.sess.ID}))
 }
