@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -259,5 +260,60 @@ func TestTokenHashPrefixCollision(t *testing.T) {
 	}
 	for _, x := range a {
 		find(x, false)
+	}
+}
+
+// TestSweepOrderRandom checks the expiry heap against a plain count: random
+// expiries, renewals and deletions, then sweeps at rising times must drop
+// exactly the sessions expired by then.
+func TestSweepOrderRandom(t *testing.T) {
+	ctx := context.Background()
+	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := base
+	s := memstore.New(func() time.Time { return now }, 0)
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	sessions := benchSessions(5000, 50)
+	expires := map[string]time.Time{}
+	for _, x := range sessions {
+		x.CreatedAt, x.LastSeen = base, base
+		x.ExpiresAt = base.Add(time.Duration(1+rng.IntN(3600)) * time.Second)
+		if err := s.CreateSession(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		expires[x.ID] = x.ExpiresAt
+	}
+	for i := 0; i < 2000; i++ {
+		x := sessions[rng.IntN(len(sessions))]
+		if _, ok := expires[x.ID]; !ok {
+			continue
+		}
+		switch rng.IntN(3) {
+		case 0:
+			if err := s.DeleteSession(ctx, x.ID); err != nil {
+				t.Fatal(err)
+			}
+			delete(expires, x.ID)
+		default:
+			exp := base.Add(time.Duration(1+rng.IntN(3600)) * time.Second)
+			if err := s.TouchSession(ctx, x.ID, base, exp); err != nil {
+				t.Fatal(err)
+			}
+			expires[x.ID] = exp
+		}
+	}
+	for step := time.Duration(0); step <= time.Hour+time.Minute; step += 97 * time.Second {
+		now = base.Add(step)
+		for s.Sweep() > 0 {
+		}
+		want := 0
+		for _, exp := range expires {
+			if exp.After(now) {
+				want++
+			}
+		}
+		if got, _ := s.CountSessions(ctx); got != want {
+			t.Fatalf("at +%s: %d sessions stored, want %d", step, got, want)
+		}
 	}
 }
