@@ -30,6 +30,7 @@ type options struct {
 	quick       bool
 	out         string
 	duration    time.Duration // one load run
+	expiryRun   time.Duration // figure 5's run, while the minute of expiries passes
 	warmup      time.Duration
 	conns       int
 	threads     int // wrk threads
@@ -50,6 +51,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.quick, "quick", false, "tiny sizes and durations (whole run under a minute); for CI, figures mean little")
 	fs.StringVar(&o.out, "out", "bench/out/results.json", "where to write the JSON results")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "length of one load run")
+	fs.DurationVar(&o.expiryRun, "expiry-d", time.Minute, "length of figure 5's run during the minute of expiries (the clock runs faster when shorter)")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before each measured run, not counted")
 	fs.IntVar(&o.conns, "c", 32, "concurrent keep-alive connections, the same for sessiond and the reference")
 	fs.IntVar(&o.threads, "t", 2, "wrk threads")
@@ -72,14 +74,15 @@ func parseFlags(args []string) (*options, error) {
 			}
 		}
 		def("d", func() { o.duration = time.Second })
+		def("expiry-d", func() { o.expiryRun = time.Second })
 		def("warmup", func() { o.warmup = 200 * time.Millisecond })
 		def("c", func() { o.conns = 8 })
 		def("sessions", func() { o.sessions = 20_000 })
 		def("users", func() { o.users = 200 })
 		def("tokens", func() { o.tokens = 4 })
 	}
-	if o.conns < 1 || o.threads < 1 || o.sessions < 1 || o.users < 1 || o.users > o.sessions || o.tokens < 1 || o.hashWorkers < 0 || o.duration < 100*time.Millisecond {
-		return nil, fmt.Errorf("bad sizes: -c, -t, -sessions, -users (at most -sessions), -tokens must be positive, -d at least 100ms")
+	if o.conns < 1 || o.threads < 1 || o.sessions < 1 || o.users < 1 || o.users > o.sessions || o.tokens < 1 || o.hashWorkers < 0 || o.duration < 100*time.Millisecond || o.expiryRun < time.Second {
+		return nil, fmt.Errorf("bad sizes: -c, -t, -sessions, -users (at most -sessions), -tokens must be positive, -d at least 100ms, -expiry-d at least 1s")
 	}
 	if *only != "" {
 		o.only = map[int]bool{}
