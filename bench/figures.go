@@ -23,6 +23,9 @@ const refName = "bare net/http JSON"
 // measured right after the reference with the same headers.
 func (b *bench) figure1(ctx context.Context) error {
 	for _, d := range dialects {
+		if len(b.o.dialects) > 0 && !b.o.dialects[d.name] {
+			continue
+		}
 		name := fmt.Sprintf("check %s (%s %s)", d.name, d.method, d.path)
 		key := "1." + d.name
 		sets, err := b.credentials(ctx, d)

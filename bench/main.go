@@ -39,6 +39,7 @@ type options struct {
 	users       int
 	tokens      int // credentials per dialect in figure 1
 	only        map[int]bool
+	dialects    map[string]bool // figure 1's dialects (all when empty)
 	cpuProfile  string
 	hashWorkers int // sessiond's --hash-workers (0: its default, one per CPU)
 }
@@ -60,6 +61,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.users, "users", 10_000, "users those sessions belong to")
 	fs.IntVar(&o.tokens, "tokens", 64, "sessions per dialect whose credentials the checks rotate through")
 	only := fs.String("only", "", "comma-separated figures to run (all when empty)")
+	dias := fs.String("dialects", "", "comma-separated dialects for figure 1: influxdb, rocketchat, tenant (all when empty)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (sessiond serves in this process)")
 	fs.IntVar(&o.hashWorkers, "hash-workers", 0, "sessiond's --hash-workers (0: its default)")
 	if err := fs.Parse(args); err != nil {
@@ -92,6 +94,12 @@ func parseFlags(args []string) (*options, error) {
 				return nil, fmt.Errorf("-only: %q is not a figure 1-6", f)
 			}
 			o.only[n] = true
+		}
+	}
+	if *dias != "" {
+		o.dialects = map[string]bool{}
+		for _, d := range strings.Split(*dias, ",") {
+			o.dialects[strings.TrimSpace(d)] = true
 		}
 	}
 	return o, nil
