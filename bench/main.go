@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -113,6 +114,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.cpuProfile != "" {
+		os.MkdirAll(filepath.Dir(o.cpuProfile), 0o755)
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
