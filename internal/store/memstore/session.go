@@ -6,8 +6,9 @@
 // indexes: by token hash (keyed by its first 8 bytes), by ID and by user. A
 // min-heap of expiry times lets a janitor drop expired sessions in small
 // batches, so neither a request nor the janitor ever walks every session
-// while holding the lock. At a million sessions the whole costs about 250
-// bytes a session (go run ./bench -only 4 measures it).
+// while holding the lock. At a million sessions of ten thousand users the
+// whole holds about 215 bytes of live heap a session (go run ./bench -only 4
+// measures it).
 package memstore
 
 import (
