@@ -28,7 +28,7 @@ type instance struct {
 
 // startSessiond serves sessiond on 127.0.0.1:0 with the default
 // configuration (embedded SQLite, memory session store, production
-// argon2id), except the two per-client limits below and what tune changes.
+// argon2id), except the two limits below and what tune changes.
 func startSessiond(ctx context.Context, tune func(*config.Config)) (*instance, error) {
 	dir, err := os.MkdirTemp("", "sessiond-bench-data-")
 	if err != nil {
@@ -40,9 +40,10 @@ func startSessiond(ctx context.Context, tune func(*config.Config)) (*instance, e
 	// Rocket.Chat's per-IP limit (10 calls a minute) would answer almost
 	// every benchmark request with 429; sessiond serves it off when 0.
 	cfg.RocketRateLimit = 0
-	// The per-account lockout counts every sign-in attempt (10 in 15
-	// minutes); the sign-in figures sign one account in hundreds of times.
-	// Off, a sign-in skips two in-memory counter calls, nothing else.
+	// The per-account lockout reserves one of 10 attempts per 15 minutes
+	// before each password check: the sign-in figures keep 32 sign-ins of
+	// one account in flight, which locks it. Off, a sign-in skips two
+	// in-memory counter calls, nothing else.
 	cfg.LockoutAccountLimit = 0
 	if tune != nil {
 		tune(&cfg)
