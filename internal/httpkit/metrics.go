@@ -3,6 +3,7 @@ package httpkit
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,17 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	signIns  *prometheus.CounterVec
+	series   sync.Map // routeStatus -> *routeSeries, so a request looks up its series once
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // NewMetrics returns a registry with request, latency and sign-in metrics
@@ -54,8 +66,17 @@ func (m *Metrics) observe(route string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	k := routeStatus{route, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &routeSeries{
+			count:   m.requests.WithLabelValues(route, strconv.Itoa(status)),
+			latency: m.latency.WithLabelValues(route),
+		})
+	}
+	rs := v.(*routeSeries)
+	rs.count.Inc()
+	rs.latency.Observe(d.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -47,14 +47,12 @@ func Wrap(next http.Handler, log *slog.Logger, m *Metrics, onPanic func(r *http.
 		if !acceptID(id) {
 			id = newRequestID()
 		}
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, clientIPKey, ClientIP(r))
-		trace := traceFromSpan(r.Header.Get("Zap-Trace-Span"))
-		if trace != "" {
-			ctx = context.WithValue(ctx, traceIDKey, trace)
+		ri := &reqInfo{id: id, ip: ClientIP(r)}
+		if span := r.Header.Get("Zap-Trace-Span"); span != "" {
+			ri.trace = traceFromSpan(span)
 		}
-		r = r.WithContext(ctx)
-		w.Header().Set(RequestIDHeader, id)
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		w.Header()[RequestIDHeader] = []string{id}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -84,12 +82,15 @@ func Wrap(next http.Handler, log *slog.Logger, m *Metrics, onPanic func(r *http.
 			}
 			elapsed := time.Since(start)
 			m.observe(route, status, elapsed)
+			if !log.Enabled(r.Context(), slog.LevelDebug) {
+				return
+			}
 			attrs := []slog.Attr{
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
-				slog.Int("status", status), slog.Duration("duration", elapsed), slog.String("remote", ClientIP(r)),
+				slog.Int("status", status), slog.Duration("duration", elapsed), slog.String("remote", ri.ip),
 			}
-			if trace != "" {
-				attrs = append(attrs, slog.String("trace_id", trace))
+			if ri.trace != "" {
+				attrs = append(attrs, slog.String("trace_id", ri.trace))
 			}
 			log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
 		}()

@@ -15,36 +15,36 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
-type ctxKey int
+type ctxKey struct{}
 
-const (
-	requestIDKey ctxKey = iota
-	traceIDKey
-	clientIPKey
-)
+// reqInfo is what Wrap learns about a request, put on its context once.
+type reqInfo struct {
+	id    string
+	ip    string
+	trace string
+}
+
+func info(ctx context.Context) *reqInfo {
+	v, _ := ctx.Value(ctxKey{}).(*reqInfo)
+	if v == nil {
+		return &reqInfo{}
+	}
+	return v
+}
 
 // RequestIDHeader carries the request ID back to the client.
 const RequestIDHeader = "X-Request-Id"
 
 // RequestID returns the ID of the request being served, or "".
-func RequestID(ctx context.Context) string {
-	v, _ := ctx.Value(requestIDKey).(string)
-	return v
-}
+func RequestID(ctx context.Context) string { return info(ctx).id }
 
 // ClientIPFrom returns the client address of the request being served
 // (as ClientIP read it), or "". Code below the handler, such as an audit
 // sink, reads it from the context.
-func ClientIPFrom(ctx context.Context) string {
-	v, _ := ctx.Value(clientIPKey).(string)
-	return v
-}
+func ClientIPFrom(ctx context.Context) string { return info(ctx).ip }
 
 // TraceID returns the trace ID read from the Zap-Trace-Span header, or "".
-func TraceID(ctx context.Context) string {
-	v, _ := ctx.Value(traceIDKey).(string)
-	return v
-}
+func TraceID(ctx context.Context) string { return info(ctx).trace }
 
 func newRequestID() string {
 	var b [12]byte

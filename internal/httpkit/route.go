@@ -7,18 +7,15 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 // Routed serves r through mux when a pattern matches it. Otherwise it calls
 // notFound, or notAllowed with the methods that would have matched (for
 // its Allow header), so the dialect answers in its own format instead of
-// ServeMux's plain text.
+// ServeMux's plain text. It claims mux's "/" pattern as the fallback, so a
+// request is routed once; the dialect must not register "/" itself.
 func Routed(mux *http.ServeMux, notFound func(w http.ResponseWriter, r *http.Request), notAllowed func(w http.ResponseWriter, r *http.Request, allow []string)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
 		probe := r.Clone(r.Context())
 		for _, m := range probeMethods {
 			probe.Method = m
-			if _, p := mux.Handler(probe); p != "" {
+			if _, p := mux.Handler(probe); p != "" && p != "/" {
 				allow = append(allow, m)
 			}
 		}
@@ -28,4 +25,5 @@ func Routed(mux *http.ServeMux, notFound func(w http.ResponseWriter, r *http.Req
 		}
 		notAllowed(w, r, allow)
 	})
+	return mux
 }

@@ -1,8 +1,10 @@
 package influxapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/sessiond/sessiond/internal/auth"
 )
@@ -118,12 +120,28 @@ func writeError(w http.ResponseWriter, e apiError, indent bool) {
 
 // respond writes v as tab-indented JSON, as InfluxDB does.
 func respond(w http.ResponseWriter, status int, v any) {
-	b, err := json.MarshalIndent(v, "", "\t")
-	if err != nil {
+	buf := bufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			bufs.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
+	enc.SetIndent("", "\t")
+	if err := enc.Encode(v); err != nil {
 		writeError(w, apiError{codeInternal, "An internal error has occurred - check server logs"}, true)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(bytes.TrimSuffix(buf.Bytes(), newline)) // as json.MarshalIndent writes it
 }
+
+// bufs recycles response buffers across requests.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	newline         = []byte("\n")
+)

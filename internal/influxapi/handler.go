@@ -39,6 +39,8 @@ type Handler struct {
 	log  *slog.Logger
 	root http.Handler
 	cop  *http.CrossOriginProtection // refuses cross-origin state changes made with the session cookie
+
+	version []string // the X-Influxdb-Version header value
 }
 
 // New returns the /api/v2 handler.
@@ -52,7 +54,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.Version == "" {
 		opt.Version = "sessiond"
 	}
-	h := &Handler{svc: svc, opt: opt, log: opt.Logger, cop: http.NewCrossOriginProtection()}
+	h := &Handler{svc: svc, opt: opt, log: opt.Logger, version: []string{opt.Version}, cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	h.routes(mux)
 	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
@@ -96,12 +98,19 @@ func (h *Handler) routes(mux *http.ServeMux) {
 // ServeHTTP sets InfluxDB's server headers and serves the route.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("X-Influxdb-Build", "OSS")
-	hd.Set("X-Influxdb-Version", h.opt.Version)
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Vary", "Cookie, Authorization")
+	hd["X-Influxdb-Build"] = buildHeader
+	hd["X-Influxdb-Version"] = h.version
+	hd["Cache-Control"] = noStore
+	hd["Vary"] = varyHeader
 	h.root.ServeHTTP(w, r)
 }
+
+// Header values shared by every response; net/http only reads them.
+var (
+	buildHeader = []string{"OSS"}
+	noStore     = []string{"no-store"}
+	varyHeader  = []string{"Cookie, Authorization"}
+)
 
 // Panic answers a request whose handler panicked.
 func (h *Handler) Panic(w http.ResponseWriter, r *http.Request) {

@@ -6,12 +6,17 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
+// selfLink is a resource's links object: {"self": "..."}.
+type selfLink struct {
+	Self string `json:"self"`
+}
+
 type userResponse struct {
-	Links   map[string]string `json:"links"`
-	ID      string            `json:"id"`
-	Name    string            `json:"name"`
-	OAuthID string            `json:"oauthID,omitempty"`
-	Status  string            `json:"status"`
+	Links   selfLink `json:"links"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	OAuthID string   `json:"oauthID,omitempty"`
+	Status  string   `json:"status"`
 }
 
 // influxStatus shows sessiond's states in InfluxDB's two: only active
@@ -24,7 +29,7 @@ func influxStatus(s auth.UserState) string {
 }
 
 func newUserResponse(u *auth.User) userResponse {
-	return userResponse{Links: map[string]string{"self": "/api/v2/users/" + u.ID}, ID: u.ID, Name: u.Name, Status: influxStatus(u.State)}
+	return userResponse{Links: selfLink{Self: "/api/v2/users/" + u.ID}, ID: u.ID, Name: u.Name, Status: influxStatus(u.State)}
 }
 
 type usersResponse struct {
