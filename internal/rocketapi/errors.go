@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/sessiond/sessiond/internal/auth"
 )
@@ -116,24 +117,43 @@ func translate(err error, notFound *apiError) *apiError {
 
 // setJSONHeaders sets what Rocket.Chat's router puts on every JSON answer.
 func setJSONHeaders(h http.Header) {
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
 }
+
+// Header values shared by every response; net/http only reads them.
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+	noCache         = []string{"no-cache"}
+)
 
 // respond writes v as compact JSON, without HTML escaping (as
 // JSON.stringify writes it).
 func respond(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := bufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			bufs.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		status, buf = http.StatusInternalServerError, bytes.Buffer{}
+		status = http.StatusInternalServerError
+		buf.Reset()
 		buf.WriteString(`{"success":false,"error":"Internal server error"}`)
 	}
 	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
-	w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	w.Write(bytes.TrimSuffix(buf.Bytes(), newline))
 }
+
+// bufs recycles response buffers across requests.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var newline = []byte("\n")
 
 func writeError(w http.ResponseWriter, e *apiError) { respond(w, e.status, e.body) }
