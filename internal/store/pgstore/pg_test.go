@@ -208,8 +208,8 @@ func TestOpenErrors(t *testing.T) {
 func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 	dsn := testDSN(t)
 	u, _ := url.Parse(dsn)
-	p := newProxy(t, u.Host)
-	db := open(t, withParam(t, withHost(t, dsn, p.addr), "connect_timeout", "2"), nil)
+	p := storetest.NewProxy(t, u.Host)
+	db := open(t, withParam(t, withHost(t, dsn, p.Addr()), "connect_timeout", "2"), nil)
 	s := db.SessionStore()
 	ctx := context.Background()
 	x := storetest.NewSession("t", "u", time.Hour)
@@ -218,7 +218,7 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p.stop()
+	p.Stop()
 	for _, step := range []struct {
 		name string
 		call func(context.Context) error
@@ -243,7 +243,7 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 		t.Logf("%s while down (%v): %v", step.name, time.Since(start), err)
 	}
 
-	p.start()
+	p.Start()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := s.SessionByTokenHash(ctx, x.TokenHash)

@@ -106,13 +106,13 @@ func TestLimiterOutage(t *testing.T) {
 	if u, err := url.Parse(addr); err == nil && u.Host != "" {
 		target = u.Host
 	}
-	p := newProxy(t, target)
-	l := open(t, "redis://"+p.addr+"?dial_timeout=1s", nil, redisstore.WithPrefix(testPrefix(t))).Limiter()
+	p := storetest.NewProxy(t, target)
+	l := open(t, "redis://"+p.Addr()+"?dial_timeout=1s", nil, redisstore.WithPrefix(testPrefix(t))).Limiter()
 	ctx := context.Background()
 	if _, err := l.Hit(ctx, "k", 5, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	p.stop()
+	p.Stop()
 	for name, call := range map[string]func(context.Context) error{
 		"hit":   func(ctx context.Context) error { _, err := l.Hit(ctx, "k", 5, time.Minute); return err },
 		"peek":  func(ctx context.Context) error { _, err := l.Peek(ctx, "k", 5); return err },
@@ -129,7 +129,7 @@ func TestLimiterOutage(t *testing.T) {
 			t.Fatalf("%s while down took %v", name, d)
 		}
 	}
-	p.start()
+	p.Start()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r, err := l.Hit(ctx, "k", 5, time.Minute)

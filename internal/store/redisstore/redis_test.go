@@ -315,8 +315,8 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 	if u, err := url.Parse(addr); err == nil && u.Host != "" {
 		target = u.Host
 	}
-	p := newProxy(t, target)
-	s := open(t, "redis://"+p.addr+"?dial_timeout=1s", nil, redisstore.WithPrefix(testPrefix(t)))
+	p := storetest.NewProxy(t, target)
+	s := open(t, "redis://"+p.Addr()+"?dial_timeout=1s", nil, redisstore.WithPrefix(testPrefix(t)))
 	ctx := context.Background()
 	x := storetest.NewSession("t", "u", time.Hour)
 	x.ExpiresAt = time.Now().Add(time.Hour)
@@ -324,7 +324,7 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p.stop()
+	p.Stop()
 	for _, step := range []struct {
 		name string
 		call func(context.Context) error
@@ -349,7 +349,7 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 		t.Logf("%s while down (%v): %v", step.name, time.Since(start), err)
 	}
 
-	p.start()
+	p.Start()
 	back := time.Now()
 	defer func() { t.Logf("recovered %v after Redis came back", time.Since(back)) }()
 	deadline := time.Now().Add(10 * time.Second)
