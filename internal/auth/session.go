@@ -201,6 +201,13 @@ func (s *Service) Authenticate(ctx context.Context, token string, opt CheckOptio
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.check(ctx, sess, opt)
+}
+
+// check is the part of a session check that follows the lookup: the
+// session must not have ended (an ended one is deleted), its user must
+// exist and be active, and its activity is recorded.
+func (s *Service) check(ctx context.Context, sess *Session, opt CheckOptions) (*Session, *User, error) {
 	now := s.now()
 	if s.ended(sess, now) {
 		if err := s.sessions.DeleteSession(ctx, sess.ID); err != nil && ErrorCode(err) != ENotFound {

@@ -24,31 +24,5 @@ func (s *Service) AuthenticateSession(ctx context.Context, tenantID, userID, id 
 	if sess.TenantID != tenantID || userID != "" && sess.UserID != userID {
 		return nil, nil, ErrUnauthenticated
 	}
-	now := s.now()
-	if s.ended(sess, now) {
-		if err := s.sessions.DeleteSession(ctx, sess.ID); err != nil && ErrorCode(err) != ENotFound {
-			return nil, nil, err
-		}
-		return nil, nil, ErrUnauthenticated
-	}
-	u, err := s.cachedUser(ctx, sess.TenantID, sess.UserID)
-	if ErrorCode(err) == ENotFound {
-		if opt.AllowInactive {
-			return sess, nil, ErrUserInactive
-		}
-		return nil, nil, ErrUserInactive
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if u.State != StateActive {
-		if opt.AllowInactive {
-			return sess, u, ErrUserInactive
-		}
-		return nil, nil, ErrUserInactive
-	}
-	if err := s.touch(ctx, sess, now, opt.Renew); err != nil {
-		return nil, nil, err
-	}
-	return sess, u, nil
+	return s.check(ctx, sess, opt)
 }
