@@ -65,12 +65,8 @@ func (h *Handler) handleRevokeSession(w http.ResponseWriter, r *http.Request, c 
 // handleRevokeUserSessions is DELETE /api/v2/users/{id}/sessions: it ends
 // every session of the user (but the caller's, with ?keepCurrent=true).
 func (h *Handler) handleRevokeUserSessions(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.userID(w, r)
+	id, ok := h.targetUser(w, r, c, "write")
 	if !ok {
-		return
-	}
-	if !c.can("write", "users", id) {
-		writeError(w, denied("write", "users", id), true)
 		return
 	}
 	if _, err := h.svc.User(r.Context(), tenant, id); err != nil {

@@ -84,12 +84,8 @@ func (h *Handler) handleMePassword(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (h *Handler) handleChangeUserPassword(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.userID(w, r)
+	id, ok := h.targetUser(w, r, c, "write")
 	if !ok {
-		return
-	}
-	if !c.can("write", "users", id) {
-		writeError(w, denied("write", "users", id), true)
 		return
 	}
 	h.changePassword(w, r, c, id)

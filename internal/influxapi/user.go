@@ -22,6 +22,20 @@ func (h *Handler) userID(w http.ResponseWriter, r *http.Request) (string, bool) 
 	return id, true
 }
 
+// targetUser reads the {id} path value and checks that the caller holds
+// action on that user, answering InfluxDB's errors otherwise.
+func (h *Handler) targetUser(w http.ResponseWriter, r *http.Request, c *caller, action string) (string, bool) {
+	id, ok := h.userID(w, r)
+	if !ok {
+		return "", false
+	}
+	if !c.can(action, "users", id) {
+		writeError(w, denied(action, "users", id), true)
+		return "", false
+	}
+	return id, true
+}
+
 func (h *Handler) handleListUsers(w http.ResponseWriter, r *http.Request, c *caller) {
 	q := r.URL.Query()
 	limit, offset := 20, 0
@@ -130,12 +144,8 @@ func (h *Handler) handleCreateUser(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (h *Handler) handleGetUser(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.userID(w, r)
+	id, ok := h.targetUser(w, r, c, "read")
 	if !ok {
-		return
-	}
-	if !c.can("read", "users", id) {
-		writeError(w, denied("read", "users", id), true)
 		return
 	}
 	u, err := h.svc.User(r.Context(), tenant, id)
@@ -147,12 +157,8 @@ func (h *Handler) handleGetUser(w http.ResponseWriter, r *http.Request, c *calle
 }
 
 func (h *Handler) handlePatchUser(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.userID(w, r)
+	id, ok := h.targetUser(w, r, c, "write")
 	if !ok {
-		return
-	}
-	if !c.can("write", "users", id) {
-		writeError(w, denied("write", "users", id), true)
 		return
 	}
 	var body userRequest
@@ -178,12 +184,8 @@ func (h *Handler) handlePatchUser(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (h *Handler) handleDeleteUser(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.userID(w, r)
+	id, ok := h.targetUser(w, r, c, "write")
 	if !ok {
-		return
-	}
-	if !c.can("write", "users", id) {
-		writeError(w, denied("write", "users", id), true)
 		return
 	}
 	if err := h.svc.DeleteUser(r.Context(), tenant, id); err != nil {
@@ -196,12 +198,8 @@ func (h *Handler) handleDeleteUser(w http.ResponseWriter, r *http.Request, c *ca
 // handleSetUserPassword is POST /api/v2/users/{id}/password: no old
 // password, write permission on the user is enough.
 func (h *Handler) handleSetUserPassword(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.userID(w, r)
+	id, ok := h.targetUser(w, r, c, "write")
 	if !ok {
-		return
-	}
-	if !c.can("write", "users", id) {
-		writeError(w, denied("write", "users", id), true)
 		return
 	}
 	var body passwordRequest
