@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,29 +13,15 @@ import (
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/influxapi"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 // cheap keeps argon2id fast in tests; production never goes below
 // auth.DefaultArgon2.
 var cheap = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
-// clock is a settable time source shared by the server under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the settable time source shared by the server under test.
+type clock = servertest.Clock
 
 // env is one sessiond under test, served by httptest.
 type env struct {
@@ -71,7 +56,7 @@ func start(t testing.TB, dir string, tune ...func(*config.Config)) *env {
 	for _, f := range tune {
 		f(&cfg)
 	}
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := servertest.NewClock(time.Now().UTC().Truncate(time.Second))
 	app, err := server.Open(context.Background(), cfg, nil, clk.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -13,13 +13,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -52,23 +52,8 @@ const (
 	mobileUA  = "RC Mobile; ios 17.5; v4.49.0 (58123)"
 )
 
-// clock is a settable time source shared by the server under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the settable time source shared by the server under test.
+type clock = servertest.Clock
 
 // env is one sessiond under test with three users: root (admin), bob and
 // carol.
@@ -84,7 +69,7 @@ type env struct {
 func start(t testing.TB, tune ...func(*config.Config)) *env {
 	t.Helper()
 	dir := func(c *config.Config) { c.DataDir = t.TempDir() }
-	e := attach(t, &clock{t: epoch}, append([]func(*config.Config){dir}, tune...)...)
+	e := attach(t, servertest.NewClock(epoch), append([]func(*config.Config){dir}, tune...)...)
 	for _, u := range []auth.NewUser{
 		{ID: adminID, Name: adminName, Password: adminPass, Admin: true},
 		{ID: bobID, Name: bobName, Email: bobEmail, Password: bobPass},

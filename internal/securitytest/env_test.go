@@ -1,14 +1,12 @@
 package securitytest
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,45 +14,17 @@ import (
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/influxapi"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 // cheap keeps argon2id fast; TestD35Timing uses a realistic cost.
 var cheap = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable time source shared by the server under test.
+type clock = servertest.Clock
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// logBuffer is a goroutine-safe buffer for the server's logs.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuffer collects the server's logs.
+type logBuffer = servertest.LogBuffer
 
 // env is one sessiond under test.
 type env struct {
@@ -105,7 +75,7 @@ func start(t testing.TB, o options) *env {
 	}
 	clk := o.clk
 	if clk == nil {
-		clk = &clock{t: time.Now().UTC().Truncate(time.Second)}
+		clk = servertest.NewClock(time.Now().UTC().Truncate(time.Second))
 	}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -1,40 +1,21 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
-var cheap = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+var cheap = servertest.Cheap
 
 // serve runs a real App on a loopback port until the test ends.
 func serve(t *testing.T, log *slog.Logger) (*server.App, context.CancelFunc, chan error) {
@@ -139,7 +120,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestRequestIDAndTraceLogged(t *testing.T) {
-	var buf syncBuffer
+	var buf servertest.LogBuffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app, _, _ := serve(t, log)
 	_, hdr, _ := get(t, app.URL()+"/ping", map[string]string{"Zap-Trace-Span": "4bf92f3577b34da6:00f067aa0ba902b7:0:1"})

@@ -10,13 +10,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 const (
@@ -28,25 +28,10 @@ const (
 
 // clock is a settable test clock; it starts at a fixed instant so pages
 // and screenshots come out the same on every run.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = servertest.Clock
 
 func newClock() *clock {
-	return &clock{t: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return servertest.NewClock(time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC))
 }
 
 // env is a whole sessiond, built as `sessiond serve` builds it, behind an

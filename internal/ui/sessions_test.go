@@ -15,7 +15,7 @@ func TestSessionsPage(t *testing.T) {
 	alice := e.user("alice", false)
 	e.user("mallory", false)
 	e.apiSignIn("alice", goodPassword)
-	e.clock.Add(8 * time.Minute)
+	e.clock.Advance(8 * time.Minute)
 	e.apiSignIn("mallory", goodPassword) // someone else's: never listed
 	c := e.client()
 	page := c.signIn("alice", goodPassword)

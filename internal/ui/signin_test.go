@@ -218,7 +218,7 @@ func TestSignInThrottled(t *testing.T) {
 	other := e.client()
 	other.signIn("carol", goodPassword)
 
-	e.clock.Add(5*time.Minute + time.Second)
+	e.clock.Advance(5*time.Minute + time.Second)
 	c.get("/ui/signin")
 	p = c.post("/ui/signin", url.Values{"username": {"alice"}, "password": {goodPassword}})
 	if p.status != http.StatusSeeOther {

@@ -1,0 +1,82 @@
+// Package servertest is what end-to-end tests of sessiond share: a
+// settable clock, a log sink safe for the server's goroutines, cheap
+// password hashing, and a real App served by httptest.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/server"
+)
+
+// Cheap keeps argon2id fast in tests; production never goes below
+// auth.DefaultArgon2.
+var Cheap = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// Clock is a settable time source shared by a server under test.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// LogBuffer collects a server's logs; it is safe for concurrent writers.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Serve opens an App on cfg with clock now and serves it with httptest
+// until the test ends. Hashing is cheap unless cfg already sets a cost.
+func Serve(t testing.TB, cfg config.Config, now func() time.Time) (*server.App, *httptest.Server) {
+	t.Helper()
+	if cfg.PasswordHashCost == nil {
+		cfg.PasswordHashCost = &Cheap
+	}
+	app, err := server.Open(context.Background(), cfg, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		app.Close()
+	})
+	return app, srv
+}
