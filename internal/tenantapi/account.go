@@ -73,7 +73,7 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.fail(w, r, errMissingUser)
 		return
 	}
-	h.respond(w, r, http.StatusOK, meResponse{
+	h.respond(w, r, http.StatusOK, &meResponse{
 		User:    newUserResponse(rq.user, rq.status),
 		Session: newSessionResponse(rq.session, rq.session.ID),
 	})

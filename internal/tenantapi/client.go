@@ -13,6 +13,22 @@ import (
 // clientHeaders are the reference's client headers, kept on the session.
 var clientHeaders = []string{"x-locale", "x-country", "x-device-id", "x-client-version", "x-platform", "x-platform-version"}
 
+// Canonical forms of the headers read on every request: Header.Get
+// allocates to canonicalize a lower-case name, never a canonical one.
+var (
+	tenantTokenKey   = http.CanonicalHeaderKey(TenantTokenHeader)
+	userTokenKey     = http.CanonicalHeaderKey(UserTokenHeader)
+	clientHeaderKeys = canonical(clientHeaders)
+)
+
+func canonical(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = http.CanonicalHeaderKey(n)
+	}
+	return out
+}
+
 // maxHeaderValue is the longest client header value accepted.
 const maxHeaderValue = 128
 
@@ -72,8 +88,10 @@ func (h *Handler) clientIP(r *http.Request) string {
 }
 
 // readClient reads the caller's client headers. Malformed values are
-// always refused; missing ones only when the tenant requires them.
-func readClient(r *http.Request, ip string, require bool) (auth.Client, map[string][]string) {
+// always refused; missing ones only when the tenant requires them. The
+// values are kept in Device only when keep is set (routes that start a
+// session); other routes just check them.
+func readClient(r *http.Request, ip string, require, keep bool) (auth.Client, map[string][]string) {
 	c := httpkit.Client(r)
 	c.IP = ip
 	var bad map[string][]string
@@ -83,8 +101,8 @@ func readClient(r *http.Request, ip string, require bool) (auth.Client, map[stri
 		}
 		bad[name] = append(bad[name], msg)
 	}
-	for _, name := range clientHeaders {
-		v := r.Header.Get(name)
+	for i, name := range clientHeaders {
+		v := r.Header.Get(clientHeaderKeys[i])
 		if v == "" {
 			if require {
 				problem(name, "is required")
@@ -101,6 +119,9 @@ func readClient(r *http.Request, ip string, require bool) (auth.Client, map[stri
 				continue
 			}
 			v = strings.ToUpper(v)
+		}
+		if !keep {
+			continue
 		}
 		if c.Device == nil {
 			c.Device = make(map[string]string, len(clientHeaders))

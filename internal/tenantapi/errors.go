@@ -112,7 +112,7 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 // write writes an envelope with status.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, env envelope) {
 	env.Meta = meta{RequestID: httpkit.RequestID(r.Context()), Timestamp: stamp(h.svc.Now())}
-	b, err := json.Marshal(env)
+	b, err := encode(env)
 	if err != nil {
 		h.log.Error("encode response", "request_id", env.Meta.RequestID, "err", err)
 		b, _ = json.Marshal(envelope{Meta: env.Meta, Error: errInternal})

@@ -51,8 +51,10 @@ type Handler struct {
 	limits  map[string]int
 	proxies []netip.Prefix
 	keys    keyCache
-	tenants sync.Map // auth.Hash of the tenant token -> *cachedTenant
-	root    http.Handler
+	// verified keeps tokens whose signature and claims were checked.
+	verified *verifiedCache
+	tenants  sync.Map // auth.Hash of the tenant token -> *cachedTenant
+	root     http.Handler
 }
 
 // defaultLimits are the reference's hourly per-IP limits; an endpoint
@@ -69,7 +71,8 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = httpkit.MaxBody
 	}
-	h := &Handler{svc: svc, metrics: opt.Metrics, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(), proxies: opt.TrustedProxies}
+	h := &Handler{svc: svc, metrics: opt.Metrics, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(), proxies: opt.TrustedProxies,
+		verified: newVerifiedCache(verifiedCacheSize)}
 	if opt.SigninLimit > 0 {
 		h.limits[CapSignin] = opt.SigninLimit
 	}
@@ -150,7 +153,9 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 		}
 		if rt.device {
 			var bad map[string][]string
-			rq.client, bad = readClient(r, ip, t.Settings[settingClientHeaders] != clientHeadersAccept)
+			// Only public routes (sign-up, sign-in) start sessions and keep
+			// the client headers; private routes just check them.
+			rq.client, bad = readClient(r, ip, t.Settings[settingClientHeaders] != clientHeadersAccept, !rt.private)
 			if bad != nil {
 				h.fail(w, r, validationError(bad))
 				return
@@ -197,7 +202,7 @@ type cachedTenant struct {
 
 // tenant resolves x-tenant-token.
 func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, error) {
-	tok := r.Header.Get(TenantTokenHeader)
+	tok := r.Header.Get(tenantTokenKey)
 	if tok == "" {
 		return nil, errMissingTenantToken
 	}
@@ -227,7 +232,7 @@ func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, er
 // authenticate checks x-token: a well-signed, unexpired access token of
 // this tenant whose core session is still live and whose user is active.
 func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request) error {
-	raw := r.Header.Get(UserTokenHeader)
+	raw := r.Header.Get(userTokenKey)
 	if raw == "" {
 		return errMissingUserToken
 	}
@@ -238,9 +243,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request
 	if err != nil {
 		return errInvalidUserToken
 	}
-	sess, u, err := h.svc.AuthenticateSession(ctx, rq.tenant.ID, c.Subject, c.SessionID, auth.CheckOptions{AllowInactive: true})
+	sess, u, err := h.svc.AuthenticateSession(ctx, rq.tenant.ID, c.userID, c.sessionID, auth.CheckOptions{AllowInactive: true})
 	if err != nil {
-		return h.sessionFailure(ctx, rq.tenant.ID, c.Subject, u, err, errInvalidUserToken)
+		return h.sessionFailure(ctx, rq.tenant.ID, c.userID, u, err, errInvalidUserToken)
 	}
 	rq.session, rq.user, rq.status = sess, u, status(u)
 	return nil

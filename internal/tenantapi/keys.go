@@ -43,20 +43,33 @@ type keyCache struct {
 	m sync.Map // tenantID + "/" + kid -> *signingKey
 }
 
-// key returns tenant t's key kid if t has it and it has not retired at now.
-func (c *keyCache) key(t *auth.Tenant, kid string, now time.Time) (*signingKey, bool) {
+// liveKey returns the setting of tenant t's key kid if t has it and it
+// has not retired at now.
+func liveKey(t *auth.Tenant, kid string, now time.Time) (string, bool) {
 	if kid == "" || strings.ContainsAny(kid, "./") {
-		return nil, false
+		return "", false
 	}
-	raw := t.Settings[settingKeyPrefix+kid]
+	// Map lookups by string(bytes) do not allocate the key.
+	var buf [64]byte
+	name := append(append(buf[:0], settingKeyPrefix...), kid...)
+	raw := t.Settings[string(name)]
 	if raw == "" {
-		return nil, false
+		return "", false
 	}
-	if v := t.Settings[settingKeyPrefix+kid+settingRetireSuffix]; v != "" {
+	if v := t.Settings[string(append(name, settingRetireSuffix...))]; v != "" {
 		at, err := time.Parse(time.RFC3339, v)
 		if err != nil || !now.Before(at) {
-			return nil, false
+			return "", false
 		}
+	}
+	return raw, true
+}
+
+// key returns tenant t's key kid if t has it and it has not retired at now.
+func (c *keyCache) key(t *auth.Tenant, kid string, now time.Time) (*signingKey, bool) {
+	raw, ok := liveKey(t, kid, now)
+	if !ok {
+		return nil, false
 	}
 	ck := t.ID + "/" + kid
 	if v, ok := c.m.Load(ck); ok {

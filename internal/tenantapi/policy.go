@@ -230,7 +230,15 @@ func restricted(t *auth.Tenant, userID, c string) bool {
 	if listHas(t.Settings[settingRestricted], c) {
 		return true
 	}
-	return userID != "" && listHas(t.Settings[UserRestrictionSetting(userID)], c)
+	if userID == "" {
+		return false
+	}
+	// The key is UserRestrictionSetting(userID), built in a buffer on the
+	// stack: a map lookup by string(bytes) does not allocate, and this
+	// runs on every private request.
+	var buf [64]byte
+	k := append(append(append(buf[:0], settingUserPrefix...), userID...), userRestrictedSuffix...)
+	return listHas(t.Settings[string(k)], c)
 }
 
 // listHas reports whether the comma-separated list holds c, without

@@ -286,9 +286,9 @@ func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request, rq *requ
 		return
 	}
 	ctx := r.Context()
-	sess, u, err := h.svc.AuthenticateSession(ctx, rq.tenant.ID, c.Subject, c.SessionID, auth.CheckOptions{AllowInactive: true})
+	sess, u, err := h.svc.AuthenticateSession(ctx, rq.tenant.ID, c.userID, c.sessionID, auth.CheckOptions{AllowInactive: true})
 	if err != nil {
-		h.fail(w, r, h.sessionFailure(ctx, rq.tenant.ID, c.Subject, u, err, errInvalidRefreshToken))
+		h.fail(w, r, h.sessionFailure(ctx, rq.tenant.ID, c.userID, u, err, errInvalidRefreshToken))
 		return
 	}
 	if restricted(rq.tenant, u.ID, CapRefresh) {
@@ -309,7 +309,7 @@ func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	h.respond(w, r, http.StatusCreated, &tokenResponse{
 		AccessToken: at.token, AccessTokenExpireAt: stamp(at.exp),
-		RefreshToken: raw, RefreshTokenExpireAt: stamp(c.ExpiresAt.Time), UserID: u.ID,
+		RefreshToken: raw, RefreshTokenExpireAt: stamp(c.expiry()), UserID: u.ID,
 	})
 }
 

@@ -3,6 +3,7 @@ package tenantapi
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -97,14 +98,23 @@ var errExpired = errors.New("token expired")
 // verify checks a token of kind typ for tenant t: RS256 only, signed by one
 // of t's live keys, issuer, audience, nbf and exp. It returns errExpired
 // for an authentic token past its exp, and another error for anything else.
-func (h *Handler) verify(ctx context.Context, t *auth.Tenant, raw, typ string) (*claims, error) {
-	var c claims
+// A token verified before is answered from h.verified while it and its
+// key are still valid (see verified.go); nothing about its session is.
+func (h *Handler) verify(ctx context.Context, t *auth.Tenant, raw, typ string) (verified, error) {
+	now := h.svc.Now()
+	ck := keyOf(typ, t.ID, raw)
+	if v, ok := h.verified.get(ck, t, now); ok {
+		return v, nil
+	}
+	var (
+		c    claims
+		used *signingKey
+	)
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
 		jwt.WithIssuer(issuer), jwt.WithAudience(audiencePrefix+t.ID),
-		jwt.WithExpirationRequired(), jwt.WithLeeway(clockLeeway), jwt.WithTimeFunc(h.svc.Now),
+		jwt.WithExpirationRequired(), jwt.WithLeeway(clockLeeway), jwt.WithTimeFunc(func() time.Time { return now }),
 	)
-	now := h.svc.Now()
 	_, err := p.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
 		if got, _ := tok.Header["typ"].(string); got != typ {
 			return nil, errors.New("wrong token kind")
@@ -120,16 +130,23 @@ func (h *Handler) verify(ctx context.Context, t *auth.Tenant, raw, typ string) (
 		if !ok {
 			return nil, errors.New("unknown key")
 		}
+		used = k
 		return &k.priv.PublicKey, nil
 	})
 	if errors.Is(err, jwt.ErrTokenExpired) {
-		return nil, errExpired
+		return verified{}, errExpired
 	}
 	if err != nil {
-		return nil, err
+		return verified{}, err
 	}
-	if c.TenantID != t.ID || c.Subject == "" || c.SessionID == "" {
-		return nil, errors.New("token claims do not match the tenant")
+	if c.TenantID != t.ID || c.Subject == "" || c.SessionID == "" || used == nil {
+		return verified{}, errors.New("token claims do not match the tenant")
 	}
-	return &c, nil
+	v := verified{userID: c.Subject, sessionID: c.SessionID, exp: c.ExpiresAt.Unix()}
+	e := cachedToken{v: v, from: math.MinInt64, key: used}
+	if c.NotBefore != nil {
+		e.from = c.NotBefore.Add(-clockLeeway).Unix()
+	}
+	h.verified.put(ck, e, now)
+	return v, nil
 }

@@ -14,10 +14,7 @@ type stamp time.Time
 
 // MarshalJSON writes the time in UTC with milliseconds.
 func (s stamp) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(timeLayout)+2)
-	b = append(b, '"')
-	b = time.Time(s).UTC().AppendFormat(b, timeLayout)
-	return append(b, '"'), nil
+	return appendStamp(make([]byte, 0, len(timeLayout)+2), time.Time(s)), nil
 }
 
 type meta struct {

@@ -1,0 +1,161 @@
+package tenantapi
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// GET /auth/me answers on every page load of a tenant's app, so its body
+// is written without reflection: types that implement appender write
+// themselves byte for byte as encoding/json would (TestAppendMatchesJSON
+// holds them to it), and everything else goes through json.Marshal.
+
+// appender is a response body that appends its JSON encoding to b.
+type appender interface {
+	appendJSON(b []byte) []byte
+}
+
+// encode is env as JSON.
+func encode(env envelope) ([]byte, error) {
+	a, ok := env.Data.(appender)
+	if !ok || env.Error != nil {
+		return json.Marshal(env)
+	}
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"meta":{"requestId":`...)
+	b = appendString(b, env.Meta.RequestID)
+	b = append(b, `,"timestamp":`...)
+	b = appendStamp(b, time.Time(env.Meta.Timestamp))
+	b = append(b, `},"data":`...)
+	b = a.appendJSON(b)
+	return append(b, '}'), nil
+}
+
+// appendString appends s as a JSON string. Plain ASCII, by far the usual
+// case, is copied; anything encoding/json would escape (controls, quotes,
+// backslashes, <, >, &, and non-ASCII for U+2028, U+2029 and invalid
+// UTF-8) is left to encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendStamp appends t as a quoted timeLayout time.
+func appendStamp(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		return append(t.AppendFormat(b, timeLayout), '"')
+	}
+	hour, minute, sec := t.Clock()
+	b = append(b, '"')
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/int(time.Millisecond), 3)
+	return append(b, 'Z', '"')
+}
+
+// appendDigits appends the n low decimal digits of v, zero-padded.
+func appendDigits(b []byte, v, n int) []byte {
+	var d [4]byte
+	for i := n - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:n]...)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}
+
+func (m *meResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"user":`...)
+	b = m.User.appendJSON(b)
+	b = append(b, `,"session":`...)
+	b = m.Session.appendJSON(b)
+	return append(b, '}')
+}
+
+func (u *userResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, u.ID)
+	if u.Email != "" {
+		b = append(b, `,"email":`...)
+		b = appendString(b, u.Email)
+	}
+	b = append(b, `,"method":`...)
+	b = appendString(b, u.Method)
+	b = append(b, `,"status":`...)
+	b = appendString(b, u.Status)
+	b = append(b, `,"createdAt":`...)
+	b = appendStamp(b, time.Time(u.CreatedAt))
+	return append(b, '}')
+}
+
+func (s *sessionResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, s.ID)
+	b = append(b, `,"origin":`...)
+	b = appendString(b, s.Origin)
+	b = append(b, `,"createdAt":`...)
+	b = appendStamp(b, time.Time(s.CreatedAt))
+	b = append(b, `,"expireAt":`...)
+	b = appendStamp(b, time.Time(s.ExpireAt))
+	b = append(b, `,"lastSeenAt":`...)
+	b = appendStamp(b, time.Time(s.LastSeenAt))
+	b = append(b, `,"ip":`...)
+	b = appendString(b, s.IP)
+	b = append(b, `,"userAgent":`...)
+	b = appendString(b, s.UserAgent)
+	b = append(b, `,"device":`...)
+	b = appendStringMap(b, s.Device)
+	b = append(b, `,"current":`...)
+	b = appendBool(b, s.Current)
+	return append(b, '}')
+}
+
+// appendStringMap appends m as a JSON object with sorted keys, or null.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	keys := make([]string, 0, 8)
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, m[k])
+	}
+	return append(b, '}')
+}
