@@ -73,7 +73,7 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, c *caller) {
 		writeError(w, denied("read", "users", c.user.ID), true)
 		return
 	}
-	respond(w, http.StatusOK, newUserResponse(c.user))
+	respondUser(w, http.StatusOK, newUserResponse(c.user))
 }
 
 // handleMePassword is PUT /api/v2/me/password: the session cookie names
