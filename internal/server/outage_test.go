@@ -1,61 +1,27 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 	"github.com/sessiond/sessiond/internal/store/storetest"
 )
 
-// cheapHash keeps argon2id fast in tests; production never goes below
-// auth.DefaultArgon2.
-var cheapHash = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+var cheapHash = servertest.Cheap
 
-// testClock is a settable time source, so a test can let the core's caches
-// (users and tenants, 2s) run out without waiting.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// logSink is a log sink shared with the server's goroutines.
-type logSink struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// testClock lets a test run the core's caches (users and tenants, 2s) out
+// without waiting; logSink collects the server's logs.
+type (
+	testClock = servertest.Clock
+	logSink   = servertest.LogBuffer
+)
 
 // serveOn runs one sessiond in this process on a loopback port, on a clock
 // the test moves, and returns its base URL and its log.
@@ -195,7 +161,7 @@ func TestRedisOutage(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	p := storetest.NewProxy(t, storetest.RedisHost(t))
 	prefix := storetest.RedisPrefix(t)
-	clk := &testClock{t: time.Now().UTC()}
+	clk := servertest.NewClock(time.Now().UTC())
 	base, logs := serveOn(t, clk, func(c *config.Config) {
 		c.Store, c.SessionStore, c.RedisKeyPrefix = dsn, p.Addr(), prefix
 	})
@@ -214,7 +180,7 @@ func TestPostgresOutage(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	p := storetest.NewProxy(t, storetest.PostgresHost(t, dsn))
 	prefix := storetest.RedisPrefix(t)
-	clk := &testClock{t: time.Now().UTC()}
+	clk := servertest.NewClock(time.Now().UTC())
 	base, logs := serveOn(t, clk, func(c *config.Config) {
 		c.Store, c.SessionStore, c.RedisKeyPrefix = storetest.WithHost(t, dsn, p.Addr()), storetest.RedisAddr(t), prefix
 	})
@@ -233,7 +199,7 @@ func TestPostgresOutage(t *testing.T) {
 func TestPostgresSessionsOutage(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	p := storetest.NewProxy(t, storetest.PostgresHost(t, dsn))
-	clk := &testClock{t: time.Now().UTC()}
+	clk := servertest.NewClock(time.Now().UTC())
 	base, logs := serveOn(t, clk, func(c *config.Config) {
 		c.Store, c.SessionStore = storetest.WithHost(t, dsn, p.Addr()), "postgres"
 	})

@@ -2,10 +2,7 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,40 +17,9 @@ import (
 
 const dsnEnv = "SESSIOND_TEST_POSTGRES_DSN"
 
-// testDSN returns the DSN of a fresh schema, dropped when the test ends, so
-// tests (and packages) can share one database in parallel. It skips the
-// test when SESSIOND_TEST_POSTGRES_DSN is unset.
-func testDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(dsnEnv)
-	if base == "" {
-		t.Skip(dsnEnv + " is not set")
-	}
-	ctx := context.Background()
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "sdtest_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", dsnEnv, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withParam(t, base, "search_path", schema)
-}
+// testDSN returns the DSN of a fresh schema, dropped when the test ends;
+// the test skips when SESSIOND_TEST_POSTGRES_DSN is unset.
+func testDSN(t testing.TB) string { return storetest.PostgresDSN(t) }
 
 // withParam sets a connection parameter in a URL or key=value DSN.
 func withParam(t testing.TB, dsn, key, value string) string {
