@@ -184,11 +184,17 @@ func (h *Handler) handleListTenants(w http.ResponseWriter, r *http.Request, c *c
 	respond(w, http.StatusOK, out)
 }
 
-func (h *Handler) handleGetTenant(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "read") {
-		return
+// targetTenant checks that the caller holds action on tenants and reads
+// the {id} path value, answering InfluxDB's errors otherwise.
+func (h *Handler) targetTenant(w http.ResponseWriter, r *http.Request, c *caller, action string) (string, bool) {
+	if !h.tenantAllowed(w, c, action) {
+		return "", false
 	}
-	id, ok := h.tenantID(w, r)
+	return h.tenantID(w, r)
+}
+
+func (h *Handler) handleGetTenant(w http.ResponseWriter, r *http.Request, c *caller) {
+	id, ok := h.targetTenant(w, r, c, "read")
 	if !ok {
 		return
 	}
@@ -201,10 +207,7 @@ func (h *Handler) handleGetTenant(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (h *Handler) handlePatchTenant(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "write") {
-		return
-	}
-	id, ok := h.tenantID(w, r)
+	id, ok := h.targetTenant(w, r, c, "write")
 	if !ok {
 		return
 	}
@@ -231,10 +234,7 @@ func (h *Handler) handlePatchTenant(w http.ResponseWriter, r *http.Request, c *c
 
 // handleDeleteTenant removes the tenant with its users and sessions.
 func (h *Handler) handleDeleteTenant(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "write") {
-		return
-	}
-	id, ok := h.tenantID(w, r)
+	id, ok := h.targetTenant(w, r, c, "write")
 	if !ok {
 		return
 	}
@@ -248,10 +248,7 @@ func (h *Handler) handleDeleteTenant(w http.ResponseWriter, r *http.Request, c *
 // handleRotateTenantKey is POST /api/v2/tenants/{id}/keys: a new signing
 // key; tokens signed by the old one verify until they expire.
 func (h *Handler) handleRotateTenantKey(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "write") {
-		return
-	}
-	id, ok := h.tenantID(w, r)
+	id, ok := h.targetTenant(w, r, c, "write")
 	if !ok {
 		return
 	}
@@ -267,10 +264,7 @@ func (h *Handler) handleRotateTenantKey(w http.ResponseWriter, r *http.Request, 
 // {"restrictedCapabilities", "status"}: one user's capabilities and
 // status (suspending or terminating ends their sessions).
 func (h *Handler) handlePatchTenantUser(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "write") {
-		return
-	}
-	id, ok := h.tenantID(w, r)
+	id, ok := h.targetTenant(w, r, c, "write")
 	if !ok {
 		return
 	}
@@ -298,10 +292,7 @@ func (h *Handler) handlePatchTenantUser(w http.ResponseWriter, r *http.Request, 
 // handleListTenantSessions is GET /api/v2/tenants/{id}/sessions: every
 // live session of the tenant.
 func (h *Handler) handleListTenantSessions(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "read") {
-		return
-	}
-	id, ok := h.tenantID(w, r)
+	id, ok := h.targetTenant(w, r, c, "read")
 	if !ok {
 		return
 	}
@@ -324,10 +315,7 @@ func (h *Handler) handleListTenantSessions(w http.ResponseWriter, r *http.Reques
 // handleRevokeTenantSession ends one session of the tenant: its access
 // and refresh tokens fail at once.
 func (h *Handler) handleRevokeTenantSession(w http.ResponseWriter, r *http.Request, c *caller) {
-	if !h.tenantAllowed(w, c, "write") {
-		return
-	}
-	id, ok := h.tenantID(w, r)
+	id, ok := h.targetTenant(w, r, c, "write")
 	if !ok {
 		return
 	}
