@@ -97,20 +97,11 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, c *call
 		writeError(w, apiError{codeInvalid, "error decoding password reset request: invalid basic auth"}, true)
 		return
 	}
-	var body passwordRequest
-	if err := h.decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
+	pw, keep, ok := h.newPassword(w, r, c, id)
+	if !ok {
 		return
 	}
-	if body.Password == nil {
-		writeError(w, apiError{codeInvalid, "password is required"}, true)
-		return
-	}
-	keep := ""
-	if c.session != nil && c.session.UserID == id {
-		keep = c.session.ID
-	}
-	err := h.svc.ChangePassword(r.Context(), tenant, id, old, *body.Password, h.opt.EndSessionsOnPasswordChange, keep)
+	err := h.svc.ChangePassword(r.Context(), tenant, id, old, pw, h.opt.EndSessionsOnPasswordChange, keep)
 	if auth.ErrorCode(err) == auth.ELocked {
 		err = auth.ErrWrongOldPassword // a lockout answers as a wrong old password
 	}
@@ -123,4 +114,22 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// newPassword reads a {"password"} body and names the session to keep
+// when the caller changes their own password from it.
+func (h *Handler) newPassword(w http.ResponseWriter, r *http.Request, c *caller, id string) (pw, keep string, ok bool) {
+	var body passwordRequest
+	if err := h.decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return "", "", false
+	}
+	if body.Password == nil {
+		writeError(w, apiError{codeInvalid, "password is required"}, true)
+		return "", "", false
+	}
+	if c.session != nil && c.session.UserID == id {
+		keep = c.session.ID
+	}
+	return *body.Password, keep, true
 }

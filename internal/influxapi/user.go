@@ -202,20 +202,11 @@ func (h *Handler) handleSetUserPassword(w http.ResponseWriter, r *http.Request, 
 	if !ok {
 		return
 	}
-	var body passwordRequest
-	if err := h.decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
+	pw, keep, ok := h.newPassword(w, r, c, id)
+	if !ok {
 		return
 	}
-	if body.Password == nil {
-		writeError(w, apiError{codeInvalid, "password is required"}, true)
-		return
-	}
-	keep := ""
-	if c.session != nil && c.session.UserID == id {
-		keep = c.session.ID
-	}
-	err := h.svc.SetPassword(r.Context(), tenant, id, *body.Password, h.opt.EndSessionsOnPasswordChange, keep)
+	err := h.svc.SetPassword(r.Context(), tenant, id, pw, h.opt.EndSessionsOnPasswordChange, keep)
 	if auth.ErrorCode(err) == auth.ENotFound {
 		writeError(w, apiError{codeForbidden, "your userID is incorrect"}, true)
 		return

@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 	"github.com/sessiond/sessiond/internal/tenantapi"
 )
 
@@ -32,23 +32,8 @@ const (
 	operator = "operator-token-for-tenant-tests"
 )
 
-// clock is a settable time source shared with the server under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the settable time source shared by the server under test.
+type clock = servertest.Clock
 
 // env is one sessiond under test, served by httptest as an end-to-end
 // test would run it.
@@ -68,7 +53,7 @@ func start(t testing.TB, tune ...func(*config.Config)) *env {
 	for _, f := range tune {
 		f(&cfg)
 	}
-	clk := &clock{t: epoch}
+	clk := servertest.NewClock(epoch)
 	app, err := server.Open(context.Background(), cfg, nil, clk.Now)
 	if err != nil {
 		t.Fatal(err)
