@@ -75,7 +75,7 @@ func influxSetup(ctx context.Context, in *instance, n int) ([]map[string]string,
 	}
 	keys := []string{key}
 	for len(keys) < n {
-		_, k, err := svc.StartSession(ctx, u, auth.OriginInflux, benchClient, auth.InfluxTokenFormat, 0)
+		k, err := seedSession(ctx, in.app.Sessions(), u, auth.OriginInflux, benchClient, auth.InfluxTokenFormat, in.clock.Now(), 10*time.Minute)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +109,7 @@ func rocketSetup(ctx context.Context, in *instance, n int) ([]map[string]string,
 	}
 	sets := []map[string]string{{"X-User-Id": login.Data.UserID, "X-Auth-Token": login.Data.AuthToken}}
 	for len(sets) < n {
-		_, tok, err := svc.StartSession(ctx, u, auth.OriginRocket, benchClient, auth.DefaultTokenFormat, in.cfg.RocketLoginExpiration)
+		tok, err := seedSession(ctx, in.app.Sessions(), u, auth.OriginRocket, benchClient, auth.DefaultTokenFormat, in.clock.Now(), in.cfg.RocketLoginExpiration)
 		if err != nil {
 			return nil, err
 		}

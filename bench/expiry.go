@@ -28,7 +28,7 @@ func (b *bench) figure5(ctx context.Context) error {
 	}
 	var sets []map[string]string
 	for range b.o.tokens {
-		_, key, err := svc.StartSession(ctx, u, auth.OriginInflux, benchClient, auth.InfluxTokenFormat, 2*time.Hour)
+		key, err := seedSession(ctx, in.app.Sessions(), u, auth.OriginInflux, benchClient, auth.InfluxTokenFormat, in.clock.Now(), 2*time.Hour)
 		if err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func (b *bench) figure5(ctx context.Context) error {
 	expStart := t0.Add(2 * time.Minute)
 	pop := newPopulation(b.o.users)
 	fillStart := time.Now()
-	err = pop.fill(ctx, svc, n, func(i int) time.Duration {
+	err = pop.fill(ctx, in.app.Sessions(), in.clock.Now, n, func(i int) time.Duration {
 		return expStart.Add(time.Duration(int64(window) * int64(i) / int64(n))).Sub(t0)
 	})
 	in.clock.Set(t0, 1)

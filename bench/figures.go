@@ -150,7 +150,7 @@ func (b *bench) figure2(ctx context.Context) error {
 	if one > all {
 		ref, refName = one, "raw argon2id on 1 core, faster than on all"
 	}
-	workers := b.main.app.Service().Hasher().Workers()
+	workers := b.main.app.Service().HashWorkers()
 	b.rep.add(&Figure{Figure: 2, Key: "2.signin.throughput", Name: "sign-in (POST /api/v2/signin, argon2id m=19MiB t=2 p=1)", Unit: "/s",
 		Value: signins / signinTime.Seconds(), Reference: ref, ReferenceName: refName, target: atLeast(0.9),
 		Note: problems("sign-in", last) + fmt.Sprintf("%d rounds; raw rate %.1f/s on 1 goroutine, %.1f/s on %d; %d hash workers; last round's sign-in p50 %s at %d connections",
@@ -176,7 +176,7 @@ func (b *bench) figure3(ctx context.Context) error {
 	}
 	lead := max(time.Second, b.o.warmup)
 	flood.Duration = check.Duration + lead + time.Second
-	flood.Conns = max(4*b.main.app.Service().Hasher().Workers(), 8)
+	flood.Conns = max(4*b.main.app.Service().HashWorkers(), 8)
 	var (
 		floodRes Result
 		floodErr error
@@ -202,7 +202,7 @@ func (b *bench) figure3(ctx context.Context) error {
 	logf("%-40s %s", "sessiond influxdb check, sign-in flood", busy)
 	logf("%-40s %s", "the flood", floodRes)
 	note := problems("check", busy) + problems("sign-in flood", floodRes) +
-		fmt.Sprintf("flood: %d connections signing in, %.1f sign-ins/s, %d hash workers", flood.Conns, floodRes.GoodRPS(), b.main.app.Service().Hasher().Workers())
+		fmt.Sprintf("flood: %d connections signing in, %.1f sign-ins/s, %d hash workers", flood.Conns, floodRes.GoodRPS(), b.main.app.Service().HashWorkers())
 	b.rep.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.p99", Name: "check p99 during a sign-in flood", Unit: "s",
 		Value: secs(busy.P99), Reference: secs(idle.P99), ReferenceName: "idle check p99", target: atMost(3), Note: note})
 	b.rep.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.throughput", Name: "check throughput during a sign-in flood", Unit: "req/s",

@@ -71,8 +71,8 @@ func run(ctx context.Context, o *options) error {
 		return fmt.Errorf("start sessiond: %w", err)
 	}
 	defer main.Close()
-	logf("reference on %s, sessiond on %s with %d hash workers", ref.url, main.url, main.app.Service().Hasher().Workers())
-	rep.HashWorkers = main.app.Service().Hasher().Workers()
+	logf("reference on %s, sessiond on %s with %d hash workers", ref.url, main.url, main.app.Service().HashWorkers())
+	rep.HashWorkers = main.app.Service().HashWorkers()
 
 	b := &bench{o: o, gen: gen, warm: goClient{}, ref: ref, main: main, rep: rep, checks: map[string][]map[string]string{}}
 	figures := []struct {

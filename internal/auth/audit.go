@@ -15,7 +15,7 @@ type Auditor interface {
 
 // Event types.
 const (
-	EventSignIn           = "signin"             // Outcome: success, failure, locked, inactive
+	EventSignIn           = "signin"             // one per attempt at the sign-in entry; Outcome says how it ended
 	EventLockout          = "lockout"            // an account or address was locked (Target: the lockout key)
 	EventLockoutClear     = "lockout.clear"      // an operator cleared a lockout
 	EventSignOut          = "signout"            // a session ended at its owner's request
@@ -34,13 +34,18 @@ const (
 	EventSetup            = "setup"
 )
 
-// Event outcomes.
+// Event outcomes. A sign-in ends in exactly one of the first eight.
 const (
-	OutcomeSuccess  = "success"
-	OutcomeFailure  = "failure"
-	OutcomeLocked   = "locked"
-	OutcomeInactive = "inactive"
-	OutcomeRefused  = "refused"
+	OutcomeSuccess     = "success"     // signed in (or up)
+	OutcomeFailure     = "failure"     // the credential did not prove the account (counted for the lockout)
+	OutcomeLocked      = "locked"      // refused by the lockout, before any hash
+	OutcomeInactive    = "inactive"    // the right credential for a user who may not sign in
+	OutcomeRestricted  = "restricted"  // the capability or method is switched off, or not served
+	OutcomeInvalid     = "invalid"     // the attempt is malformed (a missing or bad field)
+	OutcomeConflict    = "conflict"    // sign-up for an account that exists
+	OutcomeUnavailable = "unavailable" // an engine, or the hash queue, cannot take it now
+	OutcomeError       = "error"       // anything else
+	OutcomeRefused     = "refused"     // a password change the policy refused
 )
 
 // Event is one security event. The core fills what it knows; a sink adds
@@ -57,6 +62,7 @@ type Event struct {
 	Target   string // another object acted on: a token or tenant ID, a lockout key
 	IP       string // the client address, when the core was given it
 	Origin   Origin // the API that signed in, for sign-in events
+	Method   Method // how the sign-in was proved, for sign-in events
 	Detail   string // a short, secret-free description
 }
 
@@ -68,6 +74,17 @@ type Actor struct {
 	TenantID  string
 	SessionID string // set when the caller used a session
 	TokenID   string // set when the caller used an API token
+}
+
+// Auditors fans events out to several sinks (the audit log, the
+// metrics), in order.
+type Auditors []Auditor
+
+// Record implements Auditor.
+func (as Auditors) Record(ctx context.Context, e Event) {
+	for _, a := range as {
+		a.Record(ctx, e)
+	}
 }
 
 type actorKey struct{}

@@ -54,7 +54,7 @@ func benchSessions(b *testing.B, svc *auth.Service, users []*auth.User, n int) [
 	tokens := make([]string, n)
 	c := auth.Client{IP: "192.0.2.1", UserAgent: "bench/1.0"}
 	for i := range tokens {
-		_, tok, err := svc.StartSession(context.Background(), users[i%len(users)], auth.OriginInflux, c, auth.InfluxTokenFormat, 0)
+		_, tok, err := auth.StartSession(svc, context.Background(), users[i%len(users)], auth.OriginInflux, c, auth.InfluxTokenFormat, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func BenchmarkSignIn(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			name := fmt.Sprintf("user%d", next.Add(1)%users)
-			_, _, _, err := svc.SignIn(ctx, auth.SignInRequest{
+			_, _, _, err := signInWith(svc, ctx, signInReq{
 				TenantID: auth.DefaultTenantID, Login: name, Password: "correct horse battery",
 				Origin: auth.OriginInflux, Format: auth.InfluxTokenFormat,
 			})

@@ -34,7 +34,7 @@ func TestConcurrentSignInCheckSignOut(t *testing.T) {
 		wg.Go(func() {
 			name := fmt.Sprintf("user%d", w%users)
 			for r := range rounds {
-				sess, token, _, err := e.svc.SignIn(ctx, auth.SignInRequest{
+				sess, token, _, err := signInWith(e.svc, ctx, signInReq{
 					TenantID: auth.DefaultTenantID, Login: name, Password: "correct horse", Origin: auth.OriginInflux,
 				})
 				if err != nil {
@@ -154,7 +154,7 @@ func TestConcurrentRevokeAndSignIn(t *testing.T) {
 					}
 					continue
 				}
-				_, token, _, err := e.svc.SignIn(ctx, auth.SignInRequest{TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse"})
+				_, token, _, err := signInWith(e.svc, ctx, signInReq{TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse"})
 				if err != nil {
 					t.Errorf("sign in: %v", err)
 					return

@@ -7,6 +7,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Callers branch on these, never on messages. Each dialect maps
@@ -34,6 +35,23 @@ const (
 	ENotImplemented = "not_implemented"
 )
 
+// retryAfter marks an EUnavailable error that a client may retry after
+// the duration.
+type retryAfter time.Duration
+
+func (r retryAfter) Error() string { return "retry after " + time.Duration(r).String() }
+
+// RetryAfter reports how long a client refused by err should wait before
+// trying again, when the core knows (a full hash queue), so a dialect
+// can send Retry-After.
+func RetryAfter(err error) (time.Duration, bool) {
+	var r retryAfter
+	if errors.As(err, &r) {
+		return time.Duration(r), true
+	}
+	return 0, false
+}
+
 // Error is the one error type of sessiond. Code is for programs, Msg for the
 // client, Op and Err for operators reading logs.
 type Error struct {
@@ -41,6 +59,27 @@ type Error struct {
 	Msg  string
 	Op   string
 	Err  error
+	// Fields holds, for an EInvalid error about a request's fields, each
+	// field's problems under the core's name of the field (FieldLogin,
+	// FieldPassword, FieldDevice ...); dialects rename them.
+	Fields map[string][]string
+}
+
+// Field names of Error.Fields.
+const (
+	FieldLogin    = "login"
+	FieldPassword = "password"
+	FieldDevice   = "device"
+	FieldToken    = "token"
+)
+
+// FieldErrors returns the field problems of err, or nil.
+func FieldErrors(err error) map[string][]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
 }
 
 // Error returns a message for logs: the client message and the wrapped cause.
@@ -119,6 +158,7 @@ var (
 	ErrUserInactive     = &Error{Code: EInactive, Msg: "user is inactive"}
 	ErrAlreadySetUp     = &Error{Code: EConflict, Msg: "onboarding has already been completed"}
 	ErrWrongOldPassword = &Error{Code: EForbidden, Msg: "your username or password is incorrect"}
-	ErrHashQueueFull    = &Error{Code: EUnavailable, Msg: "too many sign-ins in progress"}
+	ErrHashQueueFull    = &Error{Code: EUnavailable, Msg: "too many sign-ins in progress; try again shortly", Err: retryAfter(QueueFullRetry)}
 	ErrLocked           = &Error{Code: ELocked, Msg: "too many failed sign-ins; try again later"}
+	ErrUserExists       = &Error{Code: EConflict, Msg: "user already exists"}
 )

@@ -51,13 +51,13 @@ type LimitEntry struct {
 	Reset time.Time
 }
 
-// Lockout is the state of one counted subject: an account, a login name
-// that matches no account, or a client address.
+// Lockout is the state of one counted subject: a login as typed (see
+// loginSubject), or a client address.
 type Lockout struct {
-	Key      string    // "account:<tenant>:<user ID>", "login:<tenant>:<hash>" or "ip:<address>"
-	Kind     string    // account, login or ip
-	TenantID string    // for account and login
-	UserID   string    // for account
+	Key      string    // "login:<tenant>:<hash>" or "ip:<address>" ("account:<tenant>:<user ID>" from older versions)
+	Kind     string    // login, ip (account)
+	TenantID string    // for login
+	UserID   string    // for a login that is a user's name or email, when Lockouts could tell
 	IP       string    // for ip
 	Failures int       // failed sign-ins in the current window
 	Locked   bool      // sign-in is refused now
@@ -79,16 +79,22 @@ func (s *Service) lockoutOn() bool {
 	return s.limiter != nil && (s.lockout.AccountLimit > 0 || s.lockout.IPLimit > 0)
 }
 
-// accountSubject names the account being signed in to: the user's ID when
-// the login matches one, else a hash of the login as typed, so that
-// guessing at an unknown name is counted (and locked) the same way and a
-// name typed by mistake into the password field is never stored.
-func accountSubject(tenantID string, u *User, login string) string {
-	if u != nil {
-		return "account:" + tenantID + ":" + u.ID
+// loginSubject names the account being signed in to by the login as
+// typed (lower-cased), whether or not an account has it: an unknown name
+// is counted and locked exactly as a known one, so refusing a locked
+// login early (before any password hash) reveals nothing about accounts,
+// and a user's name and email never share a budget that would tell an
+// attacker they belong together. The login is hashed, so that a password
+// typed by mistake into the name field is never stored.
+func loginSubject(tenantID, login string) string {
+	if !ValidID(tenantID) {
+		tenantID = unknownTenant
 	}
 	return "login:" + tenantID + ":" + HashToken(strings.ToLower(login)).String()[:32]
 }
+
+// unknownTenant stands for a tenant that does not exist in lockout keys.
+const unknownTenant = "0000000000000000"
 
 // ipSubject names a client address: IPv4 as is, IPv6 by its /64, which
 // one client usually holds whole. Empty when the address is unknown.
@@ -167,8 +173,8 @@ func (s *Service) admit(ctx context.Context, tenantID, subject, ipSub string) er
 }
 
 // lock starts a lock of subject whose length doubles with each consecutive
-// lockout, and records the event.
-func (s *Service) lock(ctx context.Context, tenantID, subject string) {
+// lockout, and records the event (naming the user when the login is one).
+func (s *Service) lock(ctx context.Context, tenantID, subject, userID string) {
 	p := s.lockout
 	st, err := s.limiter.Hit(ctx, strikesPrefix+subject, 1<<30, 2*p.MaxLock)
 	if err != nil {
@@ -186,12 +192,13 @@ func (s *Service) lock(ctx context.Context, tenantID, subject string) {
 		return
 	}
 	s.log.Warn("sign-in lockout", "key", subject, "strikes", st.Count, "until", lk.Reset)
-	s.audit(ctx, Event{Type: EventLockout, TenantID: tenantID, Target: subject, User: userOfSubject(subject), Detail: "account locked until " + lk.Reset.UTC().Format(time.RFC3339)})
+	s.audit(ctx, Event{Type: EventLockout, TenantID: tenantID, Target: subject, User: userID, Detail: "login locked until " + lk.Reset.UTC().Format(time.RFC3339)})
 }
 
-// failed records a failed sign-in against the account subject (when set;
-// the limit-th failure locks it) and the client address.
-func (s *Service) failed(ctx context.Context, tenantID, subject, ipSub string) {
+// failed records a failed sign-in against the login subject (when set;
+// the limit-th failure locks it) and the client address. userID names
+// the user the login matched, for the lockout event.
+func (s *Service) failed(ctx context.Context, tenantID, subject, ipSub, userID string) {
 	if !s.lockoutOn() {
 		return
 	}
@@ -200,7 +207,7 @@ func (s *Service) failed(ctx context.Context, tenantID, subject, ipSub string) {
 		if err != nil {
 			s.log.Warn("counting a failed sign-in failed", "err", err)
 		} else if r.Count == p.AccountLimit {
-			s.lock(ctx, tenantID, subject)
+			s.lock(ctx, tenantID, subject, userID)
 		}
 	}
 	if s.lockout.IPLimit <= 0 || ipSub == "" {
@@ -228,15 +235,6 @@ func (s *Service) succeeded(ctx context.Context, subject string) {
 			s.log.Warn("resetting sign-in attempts failed", "err", err)
 		}
 	}
-}
-
-func userOfSubject(subject string) string {
-	if rest, ok := strings.CutPrefix(subject, "account:"); ok {
-		if _, id, ok := strings.Cut(rest, ":"); ok {
-			return id
-		}
-	}
-	return ""
 }
 
 // LockoutPolicy returns the brute-force policy in force (zero limits when
@@ -296,7 +294,44 @@ func (s *Service) Lockouts(ctx context.Context) ([]Lockout, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	if err := s.nameLogins(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// lockoutUserScan bounds how many users of a tenant Lockouts reads to
+// tell which logins are whose.
+const lockoutUserScan = 10_000
+
+// nameLogins sets UserID on login lockouts whose login is a user's name
+// or email, reading at most lockoutUserScan users of each tenant that has
+// one. The keys hold only a hash of the login, so this is the one way to
+// tell; beyond the bound a login stays unnamed.
+func (s *Service) nameLogins(ctx context.Context, list []Lockout) error {
+	byTenant := map[string][]int{}
+	for i, l := range list {
+		if l.Kind == "login" && ValidID(l.TenantID) && l.TenantID != unknownTenant {
+			byTenant[l.TenantID] = append(byTenant[l.TenantID], i)
+		}
+	}
+	for tenantID, idx := range byTenant {
+		users, err := s.users.ListUsers(ctx, UserFilter{TenantID: tenantID, Limit: lockoutUserScan})
+		if err != nil {
+			return err
+		}
+		whose := make(map[string]string, 2*len(users))
+		for _, u := range users {
+			whose[loginSubject(tenantID, u.Name)] = u.ID
+			if u.Email != "" {
+				whose[loginSubject(tenantID, u.Email)] = u.ID
+			}
+		}
+		for _, i := range idx {
+			list[i].UserID = whose[list[i].Key]
+		}
+	}
+	return nil
 }
 
 // parseLockoutKey reads a subject written by accountSubject or ipSubject.
@@ -357,11 +392,9 @@ func (s *Service) ClearLockout(ctx context.Context, key string) error {
 	return nil
 }
 
-// AccountLockoutKey returns the lockout key of a user's account, for
-// ClearLockout.
-func AccountLockoutKey(tenantID, userID string) string {
-	return accountSubject(tenantID, &User{ID: userID}, "")
-}
+// LoginLockoutKey returns the lockout key of a login (a user name or an
+// email) in a tenant, for ClearLockout.
+func LoginLockoutKey(tenantID, login string) string { return loginSubject(tenantID, login) }
 
 // IPLockoutKey returns the lockout key of a client address ("" when ip is
 // not an address), for ClearLockout.

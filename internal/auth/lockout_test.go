@@ -48,7 +48,7 @@ func lockoutEnv(t *testing.T, p auth.LockoutPolicy) (*env, *recorder) {
 }
 
 func signInFrom(e *env, name, pw, ip string) error {
-	_, _, _, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+	_, _, _, err := signInWith(e.svc, context.Background(), signInReq{
 		TenantID: auth.DefaultTenantID, Login: name, Password: pw, Client: auth.Client{IP: ip},
 	})
 	return err
@@ -172,20 +172,22 @@ func TestLockoutListAndClear(t *testing.T) {
 	var acct, ip *auth.Lockout
 	for i := range list {
 		switch list[i].Kind {
-		case "account":
+		case "login":
 			acct = &list[i]
 		case "ip":
 			ip = &list[i]
 		}
 	}
+	// The login's key is a hash of the name as typed; Lockouts tells
+	// whose it is.
 	if acct == nil || !acct.Locked || acct.UserID != u.ID || acct.Strikes != 1 || acct.Failures != 3 {
-		t.Fatalf("account lockout: got %+v in %+v", acct, list)
+		t.Fatalf("login lockout: got %+v in %+v", acct, list)
 	}
 	if ip == nil || ip.Locked || ip.IP != "192.0.2.9" || ip.Failures != 4 {
 		t.Fatalf("ip entry: got %+v", ip)
 	}
-	if acct.Key != auth.AccountLockoutKey(auth.DefaultTenantID, u.ID) {
-		t.Fatalf("key %q, want %q", acct.Key, auth.AccountLockoutKey(auth.DefaultTenantID, u.ID))
+	if acct.Key != auth.LoginLockoutKey(auth.DefaultTenantID, "ALICE") {
+		t.Fatalf("key %q, want %q", acct.Key, auth.LoginLockoutKey(auth.DefaultTenantID, "alice"))
 	}
 	must(t, "clear", e.svc.ClearLockout(context.Background(), acct.Key))
 	must(t, "sign in after clear", signInFrom(e, "alice", "correct horse", "192.0.2.9"))
@@ -217,38 +219,64 @@ func TestLockoutOffWithoutLimiter(t *testing.T) {
 	}
 }
 
-// A dialect's own credential check (SignInWith) gets the same lockout.
-func TestLockoutSignInWith(t *testing.T) {
+// A digest sign-in (Rocket.Chat's {digest}) is counted under the same
+// login as the password, and refused while it is locked.
+func TestLockoutDigest(t *testing.T) {
 	e, rec := lockoutEnv(t, smallLockout)
 	e.createUser(t, "alice", "correct horse")
-	calls := 0
-	check := func(good bool) auth.CredentialCheck {
-		return func(ctx context.Context, u *auth.User) error {
-			calls++
-			if good {
-				return nil
-			}
-			return auth.ErrBadCredentials
-		}
+	digest := func(pw string) error {
+		_, err := e.svc.SignIn(context.Background(), auth.Attempt{
+			TenantID: auth.DefaultTenantID, Login: "alice", Credential: auth.PasswordDigest{SHA256: auth.Digest(pw)},
+			Client: auth.Client{IP: "192.0.2.1"},
+		})
+		return err
 	}
-	req := auth.SignInRequest{TenantID: auth.DefaultTenantID, Login: "alice", Password: "digest", Client: auth.Client{IP: "192.0.2.1"}}
-	for range 3 {
-		_, _, _, err := e.svc.SignInWith(context.Background(), req, check(false))
-		wantErr(t, "bad digest", err, auth.ErrBadCredentials)
+	for range 2 {
+		wantErr(t, "bad digest", digest("wrong horse"), auth.ErrBadCredentials)
 	}
-	_, _, _, err := e.svc.SignInWith(context.Background(), req, check(true))
-	wantCode(t, "good digest while locked", err, auth.ELocked)
-	if calls != 3 {
-		t.Fatalf("the check ran %d times, want 3 (never while locked)", calls)
-	}
+	wantErr(t, "bad password", signInFrom(e, "alice", "wrong horse", "192.0.2.1"), auth.ErrBadCredentials)
+	wantCode(t, "good digest while locked", digest("correct horse"), auth.ELocked)
 	e.clock.Set(15 * time.Minute)
-	sess, token, u, err := e.svc.SignInWith(context.Background(), req, check(true))
-	must(t, "good digest after the lock", err)
-	if sess == nil || token == "" || u.Name != "alice" {
-		t.Fatal("no session")
-	}
+	must(t, "good digest after the lock", digest("correct horse"))
 	if n := len(rec.of(auth.EventSignIn)); n != 5 {
 		t.Fatalf("%d sign-in events, want 5", n)
+	}
+}
+
+// A locked login or address is refused before any password hash: with
+// the hash pool full, a locked attempt still answers ELocked at once,
+// while one that would hash is refused by the pool.
+func TestLockoutRefusesBeforeHashing(t *testing.T) {
+	h := auth.NewHasher(fastArgon2, 1, 1)
+	rec := &recorder{}
+	e := newEnv(t, func(c *auth.Config) {
+		c.Hasher, c.Limiter, c.Audit = h, memstore.NewLimiter(c.Now), rec
+		c.Lockout = auth.LockoutPolicy{AccountLimit: 2, IPLimit: 3, Window: time.Hour, MaxLock: time.Hour}
+	})
+	e.createUser(t, "alice", "correct horse")
+	for range 2 {
+		wantErr(t, "wrong password", signInFrom(e, "alice", "wrong horse", "192.0.2.1"), auth.ErrBadCredentials)
+	}
+	wantErr(t, "unknown login", signInFrom(e, "nobody", "wrong horse", "192.0.2.1"), auth.ErrBadCredentials)
+
+	busy := occupy(t, h)
+	waitFull(t, h, busy)
+	wantCode(t, "locked login, pool full", signInFrom(e, "alice", "correct horse", "192.0.2.2"), auth.ELocked)
+	wantCode(t, "locked address, pool full", signInFrom(e, "carol", "any password", "192.0.2.1"), auth.ELocked)
+	err := signInFrom(e, "bob", "any password", "192.0.2.3")
+	wantCode(t, "neither locked, pool full", err, auth.EUnavailable)
+	if d, ok := auth.RetryAfter(err); !ok || d <= 0 {
+		t.Fatalf("a full pool gives no Retry-After: %v %v", d, ok)
+	}
+	if err := <-busy.done; err != nil {
+		t.Fatalf("occupant: %v", err)
+	}
+	outcomes := map[string]int{}
+	for _, ev := range rec.of(auth.EventSignIn) {
+		outcomes[ev.Outcome]++
+	}
+	if outcomes[auth.OutcomeLocked] != 2 || outcomes[auth.OutcomeUnavailable] != 1 || outcomes[auth.OutcomeFailure] != 3 {
+		t.Fatalf("sign-in outcomes %v", outcomes)
 	}
 }
 
@@ -272,4 +300,13 @@ func TestLockoutParallelGoodSignInsNeverLock(t *testing.T) {
 		t.Fatalf("%d lockouts from good sign-ins", n)
 	}
 	must(t, "a good sign-in after the burst", signInFrom(e, "alice", "correct horse", "192.0.2.1"))
+}
+
+// waitFull returns once the pool refuses a probe: o holds its only place.
+func waitFull(t testing.TB, h *auth.Hasher, o *occupant) {
+	t.Helper()
+	untilRefused(t, o, func() error {
+		_, err := h.Hash(context.Background(), "probe password")
+		return err
+	})
 }

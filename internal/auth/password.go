@@ -7,7 +7,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -75,12 +78,34 @@ func (s *Service) checkPassword(pw, name string) error {
 // Hasher hashes and verifies passwords in a bounded pool of workers, so
 // that a flood of sign-ins queues up instead of taking every core from
 // session checks. Waiters beyond the queue limit are refused at once.
+//
+// The pool is fair between clients: every request names its client (the
+// sign-in's address), one client may hold at most a share of the queue
+// (the rest of its requests are refused at once), and a free worker goes
+// to the clients waiting in turn, one request each, rather than to the
+// oldest request. So a flood from one address costs the others at most
+// one hash of waiting per round, however long its own queue is, while a
+// lone busy client still gets every worker.
 type Hasher struct {
-	params Argon2Params
-	slots  chan struct{} // one token per worker
-	queue  chan struct{} // one token per admitted request (running or waiting)
-	dummy  string        // hash verified for unknown users
-	maxMem uint32        // largest argon2 memory cost a stored hash may ask for, in KiB (0: maxArgon2MemoryKiB)
+	params  Argon2Params
+	workers int
+	queue   int    // requests admitted at once, running or waiting
+	share   int    // requests one client may have admitted at once
+	dummy   string // hash verified for unknown users
+	maxMem  uint32 // largest argon2 memory cost a stored hash may ask for, in KiB (0: maxArgon2MemoryKiB)
+
+	mu       sync.Mutex
+	running  int
+	admitted int
+	clients  map[string]*hashClient // clients with admitted requests
+	turns    []*hashClient          // clients with waiting requests, in turn order
+}
+
+// hashClient is one client's admitted and waiting requests.
+type hashClient struct {
+	key      string
+	admitted int
+	waiting  []chan struct{} // closed when the request may run
 }
 
 // maxArgon2MemoryKiB bounds the memory a stored hash can make a
@@ -97,6 +122,8 @@ func (h *Hasher) maxMemoryKiB() uint32 {
 
 // NewHasher returns a Hasher with workers concurrent hashes (NumCPU when
 // 0) and at most queue requests admitted at once (64 per worker when 0).
+// One client may have an eighth of the queue admitted, and never less
+// than a worker's worth.
 func NewHasher(params Argon2Params, workers, queue int) *Hasher {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -107,36 +134,108 @@ func NewHasher(params Argon2Params, workers, queue int) *Hasher {
 	if queue < workers {
 		queue = workers
 	}
-	h := &Hasher{params: params, slots: make(chan struct{}, workers), queue: make(chan struct{}, queue)}
+	h := &Hasher{params: params, workers: workers, queue: queue, share: min(queue, max(workers, queue/8)), clients: map[string]*hashClient{}}
 	h.dummy = h.hash("sessiond dummy password", make([]byte, 16))
 	return h
 }
 
 // Workers returns the size of the worker pool.
-func (h *Hasher) Workers() int { return cap(h.slots) }
+func (h *Hasher) Workers() int { return h.workers }
 
-func (h *Hasher) acquire(ctx context.Context) (func(), error) {
-	select {
-	case h.queue <- struct{}{}:
-	default:
+// QueueFullRetry is how long a client refused by a full queue is told to
+// wait (Retry-After).
+const QueueFullRetry = time.Second
+
+// acquire admits one request of client key and waits for a worker. The
+// returned func gives the worker back. ErrHashQueueFull when the queue,
+// or the client's share of it, is full.
+func (h *Hasher) acquire(ctx context.Context, key string) (func(), error) {
+	h.mu.Lock()
+	c := h.clients[key]
+	if h.admitted >= h.queue || c != nil && c.admitted >= h.share {
+		h.mu.Unlock()
 		return nil, ErrHashQueueFull
 	}
+	if c == nil {
+		c = &hashClient{key: key}
+		h.clients[key] = c
+	}
+	c.admitted++
+	h.admitted++
+	release := func() { h.release(c) }
+	if h.running < h.workers && len(h.turns) == 0 {
+		h.running++
+		h.mu.Unlock()
+		return release, nil
+	}
+	ready := make(chan struct{})
+	if len(c.waiting) == 0 {
+		h.turns = append(h.turns, c)
+	}
+	c.waiting = append(c.waiting, ready)
+	h.mu.Unlock()
 	select {
-	case h.slots <- struct{}{}:
-		return func() { <-h.slots; <-h.queue }, nil
+	case <-ready:
+		return release, nil
 	case <-ctx.Done():
-		<-h.queue
+	}
+	h.mu.Lock()
+	if i := slices.Index(c.waiting, ready); i >= 0 {
+		c.waiting = slices.Delete(c.waiting, i, i+1)
+		if len(c.waiting) == 0 {
+			h.turns = slices.DeleteFunc(h.turns, func(x *hashClient) bool { return x == c })
+		}
+		h.leave(c)
+		h.mu.Unlock()
 		return nil, &Error{Code: EUnavailable, Msg: "request cancelled", Err: ctx.Err()}
+	}
+	h.mu.Unlock()
+	// The worker was handed over as the context ended: give it back.
+	h.release(c)
+	return nil, &Error{Code: EUnavailable, Msg: "request cancelled", Err: ctx.Err()}
+}
+
+// release ends one running request of c and hands its worker to the
+// next client in turn.
+func (h *Hasher) release(c *hashClient) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.leave(c)
+	if len(h.turns) == 0 {
+		h.running--
+		return
+	}
+	next := h.turns[0]
+	ready := next.waiting[0]
+	next.waiting = next.waiting[1:]
+	h.turns = h.turns[1:]
+	if len(next.waiting) > 0 {
+		h.turns = append(h.turns, next) // its next request waits for its next turn
+	}
+	close(ready)
+}
+
+// leave forgets one admitted request of c. h.mu is held.
+func (h *Hasher) leave(c *hashClient) {
+	c.admitted--
+	h.admitted--
+	if c.admitted == 0 {
+		delete(h.clients, c.key)
 	}
 }
 
 // Hash returns a PHC-format argon2id hash of pw.
 func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
+	return h.hashFor(ctx, "", pw)
+}
+
+// hashFor is Hash on behalf of client key.
+func (h *Hasher) hashFor(ctx context.Context, key, pw string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", Internal("hash password", err)
 	}
-	release, err := h.acquire(ctx)
+	release, err := h.acquire(ctx, key)
 	if err != nil {
 		return "", err
 	}
@@ -155,7 +254,12 @@ func (h *Hasher) hash(pw string, salt []byte) string {
 // replaced by a new one (bcrypt, or weaker argon2id parameters). An empty
 // or unreadable hash never matches but costs the same time as one that does.
 func (h *Hasher) Verify(ctx context.Context, hash, pw string) (ok, rehash bool, err error) {
-	release, err := h.acquire(ctx)
+	return h.verifyFor(ctx, "", hash, pw)
+}
+
+// verifyFor is Verify on behalf of client key.
+func (h *Hasher) verifyFor(ctx context.Context, key, hash, pw string) (ok, rehash bool, err error) {
+	release, err := h.acquire(ctx, key)
 	if err != nil {
 		return false, false, err
 	}
@@ -193,7 +297,12 @@ const bcryptMaxCost = 16
 
 // VerifyDummy spends the time of one verification, for unknown users.
 func (h *Hasher) VerifyDummy(ctx context.Context, pw string) error {
-	_, _, err := h.Verify(ctx, h.dummy, pw)
+	return h.dummyFor(ctx, "", pw)
+}
+
+// dummyFor is VerifyDummy on behalf of client key.
+func (h *Hasher) dummyFor(ctx context.Context, key, pw string) error {
+	_, _, err := h.verifyFor(ctx, key, h.dummy, pw)
 	return err
 }
 

@@ -63,7 +63,7 @@ func (e *env) putUser(t testing.TB, name, hash string) *auth.User {
 }
 
 func (e *env) trySignIn(name, pw string) error {
-	_, _, _, err := e.svc.SignIn(context.Background(), auth.SignInRequest{TenantID: auth.DefaultTenantID, Login: name, Password: pw})
+	_, _, _, err := signInWith(e.svc, context.Background(), signInReq{TenantID: auth.DefaultTenantID, Login: name, Password: pw})
 	return err
 }
 
@@ -291,7 +291,7 @@ func TestBcryptLongPasswordNotTruncated(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			u := e.putUser(t, "influx", string(b))
-			ok, _, err := e.svc.Hasher().Verify(context.Background(), string(b), tt.attempt)
+			ok, _, err := e.hasher.Verify(context.Background(), string(b), tt.attempt)
 			must(t, "verify", err)
 			if ok {
 				t.Errorf("Hasher.Verify: a %d-byte password matched the bcrypt hash of its first 72 bytes", len(tt.attempt))
@@ -328,12 +328,12 @@ func TestWeakerArgon2IsRehashed(t *testing.T) {
 			e := newEnv(t, func(c *auth.Config) { c.Hasher = auth.NewHasher(svcParams, 1, 0) })
 			u := e.putUser(t, "alice", old)
 
-			ok, rehash, err := e.svc.Hasher().Verify(ctx, old, pw)
+			ok, rehash, err := e.hasher.Verify(ctx, old, pw)
 			must(t, "verify", err)
 			if !ok || rehash != tt.wantRehash {
 				t.Fatalf("Verify: got ok=%v rehash=%v, want ok=true rehash=%v", ok, rehash, tt.wantRehash)
 			}
-			if _, rehash, _ := e.svc.Hasher().Verify(ctx, old, "wrong horse"); rehash {
+			if _, rehash, _ := e.hasher.Verify(ctx, old, "wrong horse"); rehash {
 				t.Fatalf("Verify with a wrong password asks for a rehash")
 			}
 			wantErr(t, "wrong password", e.trySignIn("alice", "wrong horse"), auth.ErrBadCredentials)

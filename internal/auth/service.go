@@ -72,13 +72,11 @@ type Service struct {
 	absolute      time.Duration
 	auditor       Auditor
 
-	cache   sync.Map   // user ID -> *cachedUser
-	setupMu sync.Mutex // one setup at a time in this process
-}
-
-type cachedUser struct {
-	u  *User
-	at time.Time
+	usersByID      cache[string, *User]   // the session-check path's users
+	tenantsByID    cache[string, *Tenant] // every request's tenant
+	tenantsByToken cache[Hash, *Tenant]
+	keys           signingKeys
+	setupMu        sync.Mutex // one setup at a time in this process
 }
 
 // NewService returns a Service over the stores in cfg.
@@ -108,6 +106,7 @@ func NewService(cfg Config) *Service {
 	if s.cacheTTL == 0 {
 		s.cacheTTL = 2 * time.Second
 	}
+	s.usersByID.ttl, s.tenantsByID.ttl, s.tenantsByToken.ttl = s.cacheTTL, s.cacheTTL, s.cacheTTL
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -135,8 +134,8 @@ func (s *Service) AbsoluteTimeout() time.Duration { return s.absolute }
 // Policy returns the password policy.
 func (s *Service) Policy() PasswordPolicy { return s.policy }
 
-// Hasher returns the password hasher.
-func (s *Service) Hasher() *Hasher { return s.hasher }
+// HashWorkers returns the number of password hashes run at once.
+func (s *Service) HashWorkers() int { return s.hasher.Workers() }
 
 // Init makes sure the default tenant exists.
 func (s *Service) Init(ctx context.Context) error {
@@ -156,22 +155,32 @@ func (s *Service) Init(ctx context.Context) error {
 // when it is fresh enough.
 func (s *Service) cachedUser(ctx context.Context, tenantID, id string) (*User, error) {
 	now := s.now()
-	if s.cacheTTL > 0 {
-		if v, ok := s.cache.Load(id); ok {
-			c := v.(*cachedUser)
-			if now.Sub(c.at) < s.cacheTTL && c.u.TenantID == tenantID {
-				return c.u, nil
-			}
-		}
+	if u, ok := s.usersByID.get(id, now); ok && u.TenantID == tenantID {
+		return u, nil
 	}
+	gen := s.usersByID.gen()
 	u, err := s.users.UserByID(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
-	if s.cacheTTL > 0 {
-		s.cache.Store(id, &cachedUser{u: u, at: now})
-	}
+	s.usersByID.put(id, u, now, gen)
 	return u, nil
 }
 
-func (s *Service) forget(userID string) { s.cache.Delete(userID) }
+// userChanged drops a changed user from this instance's cache and tells
+// the other instances.
+func (s *Service) userChanged(ctx context.Context, tenantID, id string) {
+	s.usersByID.drop(id)
+}
+
+// tenantChanged drops a changed tenant from this instance's caches and
+// tells the other instances.
+func (s *Service) tenantChanged(ctx context.Context, id string) {
+	s.dropTenant(id)
+}
+
+// dropTenant drops a tenant from this instance's caches.
+func (s *Service) dropTenant(id string) {
+	s.tenantsByID.drop(id)
+	s.tenantsByToken.dropIf(func(t *Tenant) bool { return t.ID == id })
+}

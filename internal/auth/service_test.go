@@ -52,6 +52,7 @@ type env struct {
 	svc      *auth.Service
 	db       *sqlitestore.DB
 	sessions *memstore.SessionStore
+	hasher   *auth.Hasher
 	clock    *clock
 }
 
@@ -79,7 +80,7 @@ func newEnv(t testing.TB, opts ...func(*auth.Config)) *env {
 	if err := svc.Init(ctx); err != nil {
 		t.Fatalf("init: %v", err)
 	}
-	return &env{svc: svc, db: db, sessions: ss, clock: c}
+	return &env{svc: svc, db: db, sessions: ss, hasher: cfg.Hasher, clock: c}
 }
 
 // createUser makes an active user in the default tenant with password pw
@@ -101,7 +102,7 @@ func (e *env) createUserWith(t testing.TB, nu auth.NewUser) *auth.User {
 // signIn signs name in to the default tenant and fails the test on error.
 func (e *env) signIn(t testing.TB, name, pw string) (*auth.Session, string) {
 	t.Helper()
-	sess, token, _, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+	sess, token, _, err := signInWith(e.svc, context.Background(), signInReq{
 		TenantID: auth.DefaultTenantID, Login: name, Password: pw, Origin: auth.OriginInflux,
 	})
 	if err != nil {
@@ -141,4 +142,38 @@ func must(t testing.TB, what string, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// signInReq is a password sign-in as the tests vary it.
+type signInReq struct {
+	TenantID string
+	Login    string
+	Password string
+	ByEmail  bool
+	Origin   auth.Origin
+	Client   auth.Client
+	Format   auth.TokenFormat
+	Length   time.Duration
+}
+
+// signInWith runs r through the sign-in entry.
+func signInWith(svc *auth.Service, ctx context.Context, r signInReq) (*auth.Session, string, *auth.User, error) {
+	a := auth.Attempt{
+		TenantID: r.TenantID, Login: r.Login, Credential: auth.Password{Secret: r.Password},
+		Origin: r.Origin, Client: r.Client, Format: r.Format, Length: r.Length,
+	}
+	if r.ByEmail {
+		a.LoginKind = auth.LoginNameOrEmail
+	}
+	in, err := svc.SignIn(ctx, a)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return in.Session, in.Token, in.User, nil
+}
+
+// reach is whom a caller of tenant reaches: user's own sessions, or with
+// no user every session of the tenant (an admin's reach).
+func reach(tenant, user string) auth.Reach {
+	return auth.Reach{TenantID: tenant, UserID: user, Admin: user == ""}
 }

@@ -6,176 +6,6 @@ import (
 	"time"
 )
 
-// SignInRequest is one attempt to sign in with a login and password.
-type SignInRequest struct {
-	TenantID string
-	Login    string // user name, or email when ByEmail is set and no user has that name
-	Password string
-	ByEmail  bool
-	Origin   Origin
-	Client   Client
-	Format   TokenFormat   // DefaultTokenFormat when zero
-	Length   time.Duration // the service's session length when 0
-}
-
-// SignIn checks a login and password and, when they match an active user,
-// starts a session. It returns the session, its secret token and the user.
-// Unknown users, wrong passwords and users without a password all return
-// ErrBadCredentials after the same hashing work. A right password for a user
-// who is not active returns ErrUserInactive. With a Limiter configured,
-// attempts past the lockout policy return an ELocked error (see
-// LockedUntil), after the same hashing work too, even for a right password.
-func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*Session, string, *User, error) {
-	return s.signIn(ctx, req, func(ctx context.Context, u *User) error { return s.VerifyPassword(ctx, u, req.Password) })
-}
-
-// CredentialCheck verifies, for a known user, a credential other than the
-// plain password (such as Rocket.Chat's {digest} login). It returns nil on
-// a match and ErrBadCredentials on a mismatch, after the same hashing work
-// either way.
-type CredentialCheck func(ctx context.Context, u *User) error
-
-// SignInWith is SignIn with check in place of the password comparison, for
-// a dialect whose clients send another credential. Everything else is
-// SignIn's: the lockout, the dummy hash for unknown users and locked
-// attempts (req.Password is what the dummy hashes: pass the credential
-// sent), the audit event and the new session.
-func (s *Service) SignInWith(ctx context.Context, req SignInRequest, check CredentialCheck) (*Session, string, *User, error) {
-	return s.signIn(ctx, req, check)
-}
-
-func (s *Service) signIn(ctx context.Context, req SignInRequest, check CredentialCheck) (*Session, string, *User, error) {
-	u, err := s.lookupLogin(ctx, req.TenantID, req.Login, req.ByEmail)
-	if err != nil && ErrorCode(err) != ENotFound {
-		return nil, "", nil, err
-	}
-	if err != nil {
-		u = nil
-	}
-	ev := Event{Type: EventSignIn, TenantID: req.TenantID, IP: req.Client.IP, Origin: req.Origin}
-	if u != nil {
-		ev.User = u.ID
-	}
-	var subject, ipSub string
-	if s.lockoutOn() {
-		subject, ipSub = accountSubject(req.TenantID, u, req.Login), ipSubject(req.Client.IP)
-		if err := s.admit(ctx, req.TenantID, subject, ipSub); err != nil {
-			// The same hashing work as any other attempt, so that a lock
-			// cannot be told apart by time.
-			if herr := s.hasher.VerifyDummy(ctx, req.Password); herr != nil {
-				return nil, "", nil, herr
-			}
-			if ErrorCode(err) == ELocked {
-				// Hammering a locked account is a failure of its address too.
-				s.failed(ctx, req.TenantID, "", ipSub)
-				ev.Outcome = OutcomeLocked
-				s.audit(ctx, ev)
-			}
-			return nil, "", nil, err
-		}
-	}
-	if u == nil {
-		if err := s.hasher.VerifyDummy(ctx, req.Password); err != nil {
-			return nil, "", nil, err
-		}
-		s.failed(ctx, req.TenantID, subject, ipSub)
-		ev.Outcome, ev.Detail = OutcomeFailure, "unknown login"
-		s.audit(ctx, ev)
-		return nil, "", nil, ErrBadCredentials
-	}
-	if err := check(ctx, u); err != nil {
-		if ErrorCode(err) == EUnauthorized {
-			s.failed(ctx, req.TenantID, subject, ipSub)
-			ev.Outcome = OutcomeFailure
-			s.audit(ctx, ev)
-		}
-		return nil, "", nil, err
-	}
-	s.succeeded(ctx, subject)
-	if u.State != StateActive {
-		ev.Outcome = OutcomeInactive
-		s.audit(ctx, ev)
-		return nil, "", nil, ErrUserInactive
-	}
-	sess, token, err := s.StartSession(ctx, u, req.Origin, req.Client, req.Format, req.Length)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	ev.Outcome, ev.Session = OutcomeSuccess, sess.ID
-	s.audit(ctx, ev)
-	return sess, token, u, nil
-}
-
-func (s *Service) lookupLogin(ctx context.Context, tenantID, login string, byEmail bool) (*User, error) {
-	if login == "" {
-		return nil, ErrUserNotFound
-	}
-	u, err := s.users.UserByName(ctx, tenantID, login)
-	if ErrorCode(err) == ENotFound && byEmail {
-		u, err = s.users.UserByEmail(ctx, tenantID, login)
-	}
-	return u, err
-}
-
-// VerifyPassword checks pw against u's hash and upgrades an old hash after a
-// match. It returns ErrBadCredentials on a mismatch or when u has no password.
-func (s *Service) VerifyPassword(ctx context.Context, u *User, pw string) error {
-	ok, rehash, err := s.hasher.Verify(ctx, u.PasswordHash, pw)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrBadCredentials
-	}
-	if rehash {
-		s.upgradeHash(ctx, u, pw)
-	}
-	return nil
-}
-
-// upgradeHash replaces a bcrypt or weaker hash after a good sign-in. A
-// failure only delays the upgrade to the next sign-in.
-func (s *Service) upgradeHash(ctx context.Context, u *User, pw string) {
-	h, err := s.hasher.Hash(ctx, pw)
-	if err != nil {
-		return
-	}
-	cur, err := s.users.UserByID(ctx, u.TenantID, u.ID)
-	if err != nil || cur.PasswordHash != u.PasswordHash {
-		return
-	}
-	cur.PasswordHash = h
-	cur.UpdatedAt = s.now().UTC()
-	if err := s.users.UpdateUser(ctx, cur); err != nil {
-		s.log.Warn("password hash upgrade failed", "user", u.ID, "err", err)
-		return
-	}
-	u.PasswordHash = h
-	s.forget(u.ID)
-}
-
-// StartSession creates a session for u without checking a password (the
-// caller has authenticated the user some other way, such as a resume token).
-func (s *Service) StartSession(ctx context.Context, u *User, origin Origin, c Client, f TokenFormat, length time.Duration) (*Session, string, error) {
-	if f.Bytes == 0 {
-		f = DefaultTokenFormat
-	}
-	if length <= 0 {
-		length = s.sessionLength
-	}
-	now := s.now().UTC()
-	token := NewToken(f)
-	sess := &Session{
-		ID: NewID(), TokenHash: HashToken(token), UserID: u.ID, TenantID: u.TenantID, Origin: origin,
-		CreatedAt: now, ExpiresAt: now.Add(length), LastSeen: now,
-		IP: c.IP, UserAgent: c.UserAgent, Device: c.Device,
-	}
-	if err := s.sessions.CreateSession(ctx, sess); err != nil {
-		return nil, "", err
-	}
-	return sess, token, nil
-}
-
 // CheckOptions tune Authenticate for a dialect.
 type CheckOptions struct {
 	// Renew slides the expiry to at least now + RenewWindow (unless the
@@ -350,22 +180,79 @@ func (s *Service) ListSessions(ctx context.Context, f SessionFilter) ([]*Session
 	return live, nil
 }
 
-// RevokeSession ends one session of the tenant by its public ID. When
-// userID is set the session must be that user's. ErrSessionNotFound
-// otherwise.
-func (s *Service) RevokeSession(ctx context.Context, tenantID, userID, id string) (*Session, error) {
-	sess, err := s.Session(ctx, tenantID, id)
+// Reach says whose sessions a caller may see and end by ID: their own
+// (TenantID and UserID); with Admin, every session of their tenant; as
+// the Operator (who runs the whole server: the operator token, an admin
+// of the default tenant), every session of every tenant. Each dialect
+// says which its caller is; the core applies it.
+type Reach struct {
+	TenantID string
+	UserID   string
+	Admin    bool
+	Operator bool
+}
+
+// covers reports whether r reaches sess.
+func (r Reach) covers(sess *Session) bool {
+	switch {
+	case r.Operator:
+		return true
+	case r.Admin:
+		return sess.TenantID == r.TenantID
+	}
+	return sess.TenantID == r.TenantID && sess.UserID == r.UserID && r.UserID != ""
+}
+
+// SessionFor returns one live session by its public ID, if by reaches it.
+// ErrSessionNotFound otherwise: another's session looks absent.
+func (s *Service) SessionFor(ctx context.Context, by Reach, id string) (*Session, error) {
+	if !ValidID(id) {
+		return nil, ErrSessionNotFound
+	}
+	sess, err := s.sessions.SessionByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if userID != "" && sess.UserID != userID {
+	if !by.covers(sess) || s.ended(sess, s.now()) {
 		return nil, ErrSessionNotFound
+	}
+	return sess, nil
+}
+
+// RevokeSession ends one session by its public ID, if by reaches it; its
+// secret, and every token that names it, fail from then on.
+// ErrSessionNotFound otherwise.
+func (s *Service) RevokeSession(ctx context.Context, by Reach, id string) (*Session, error) {
+	sess, err := s.SessionFor(ctx, by, id)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.sessions.DeleteSession(ctx, id); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, Event{Type: EventSessionRevoke, TenantID: tenantID, User: sess.UserID, Session: sess.ID})
+	s.audit(ctx, Event{Type: EventSessionRevoke, TenantID: sess.TenantID, User: sess.UserID, Session: sess.ID})
 	return sess, nil
+}
+
+// RotateSession replaces the live session of token with a new one of the
+// same user, origin and lifetime for client c, and ends the old one, so
+// that a secret seen before (a fixation, a change of password) stops
+// working. ErrUnauthenticated when token has no live session.
+func (s *Service) RotateSession(ctx context.Context, token string, c Client) (*Session, string, error) {
+	old, u, err := s.Authenticate(ctx, token, CheckOptions{})
+	if err != nil {
+		return nil, "", err
+	}
+	// The new session ends when the old one would have.
+	length := max(old.ExpiresAt.Sub(s.now()), time.Minute)
+	sess, secret, err := s.startSession(ctx, u, old.Origin, c, TokenFormat{}, length)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.sessions.DeleteSession(ctx, old.ID); err != nil && ErrorCode(err) != ENotFound {
+		return nil, "", err
+	}
+	return sess, secret, nil
 }
 
 // RevokeUserSessions ends every session of a user except the one with ID

@@ -19,7 +19,7 @@ func BenchmarkAuthenticateSession(b *testing.B) {
 	refs := make([]ref, 10_000)
 	for i := range refs {
 		u := users[i%len(users)]
-		s, _, err := svc.StartSession(ctx, u, auth.OriginTenant, auth.Client{IP: "192.0.2.1"}, auth.DefaultTokenFormat, 0)
+		s, _, err := auth.StartSession(svc, ctx, u, auth.OriginTenant, auth.Client{IP: "192.0.2.1"}, auth.DefaultTokenFormat, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func BenchmarkStartSession(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, _, err := svc.StartSession(ctx, users[i%len(users)], auth.OriginInflux, c, auth.InfluxTokenFormat, 0); err != nil {
+		if _, _, err := auth.StartSession(svc, ctx, users[i%len(users)], auth.OriginInflux, c, auth.InfluxTokenFormat, 0); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -99,7 +99,7 @@ func TestUserSessions(t *testing.T) {
 		s, _ := e.signIn(t, "alice", "correct horse")
 		want = append(want, s.ID)
 	}
-	short, _, _, err := e.svc.SignIn(ctx, auth.SignInRequest{TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse", Length: time.Minute})
+	short, _, _, err := signInWith(e.svc, ctx, signInReq{TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse", Length: time.Minute})
 	must(t, "short sign in", err)
 	for range 2 {
 		e.signIn(t, "bob", "battery staple")
@@ -136,10 +136,10 @@ func TestListSessions(t *testing.T) {
 	for range 3 {
 		e.signIn(t, "alice", "correct horse")
 	}
-	other, _, err := e.svc.CreateTenant(ctx, "acme", nil)
+	other, _, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
 	must(t, "create tenant", err)
 	ou := e.createUserWith(t, auth.NewUser{TenantID: other.ID, Name: "alice", Password: "acme password"})
-	_, _, err = e.svc.StartSession(ctx, ou, auth.OriginTenant, auth.Client{}, auth.TokenFormat{}, 0)
+	_, _, err = auth.StartSession(e.svc, ctx, ou, auth.OriginTenant, auth.Client{}, auth.TokenFormat{}, 0)
 	must(t, "start session", err)
 
 	tests := []struct {
@@ -180,7 +180,7 @@ func TestRevokeSession(t *testing.T) {
 		{name: "any user (admin)", user: func(*auth.User, *auth.User) string { return "" }},
 		{name: "another user's session", user: func(_, b *auth.User) string { return b.ID }, wantErr: auth.ErrSessionNotFound},
 		{name: "another tenant", tenant: func(e *env) string {
-			tn, _, err := e.svc.CreateTenant(context.Background(), "acme", nil)
+			tn, _, err := e.svc.CreateTenant(context.Background(), auth.NewTenant{Name: "acme"})
 			if err != nil {
 				return "create tenant failed"
 			}
@@ -207,7 +207,7 @@ func TestRevokeSession(t *testing.T) {
 			if tt.id != nil {
 				id = tt.id(sess)
 			}
-			got, err := e.svc.RevokeSession(ctx, tenant, user, id)
+			got, err := e.svc.RevokeSession(ctx, reach(tenant, user), id)
 			if tt.wantErr != nil {
 				wantErr(t, "revoke", err, tt.wantErr)
 				wantCode(t, "revoke", err, auth.ENotFound)
@@ -226,7 +226,7 @@ func TestRevokeSession(t *testing.T) {
 			if !e.live(t, keep) {
 				t.Fatalf("revoking one session ended another")
 			}
-			_, err = e.svc.RevokeSession(ctx, tenant, user, id)
+			_, err = e.svc.RevokeSession(ctx, reach(tenant, user), id)
 			wantErr(t, "second revoke", err, auth.ErrSessionNotFound)
 		})
 	}
@@ -237,7 +237,7 @@ func TestRevokeExpiredSession(t *testing.T) {
 	e.createUser(t, "alice", "correct horse")
 	sess, _ := e.signIn(t, "alice", "correct horse")
 	e.clock.Set(11 * time.Minute)
-	_, err := e.svc.RevokeSession(context.Background(), auth.DefaultTenantID, "", sess.ID)
+	_, err := e.svc.RevokeSession(context.Background(), reach(auth.DefaultTenantID, ""), sess.ID)
 	wantErr(t, "revoke expired", err, auth.ErrSessionNotFound)
 	_, err = e.svc.Session(context.Background(), auth.DefaultTenantID, sess.ID)
 	wantErr(t, "get expired", err, auth.ErrSessionNotFound)
@@ -517,7 +517,7 @@ func TestStartSession(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	u := e.createUser(t, "alice", "")
-	sess, token, err := e.svc.StartSession(ctx, u, auth.OriginUI, auth.Client{IP: "198.51.100.4", UserAgent: "ui"}, auth.InfluxTokenFormat, 30*time.Minute)
+	sess, token, err := auth.StartSession(e.svc, ctx, u, auth.OriginUI, auth.Client{IP: "198.51.100.4", UserAgent: "ui"}, auth.InfluxTokenFormat, 30*time.Minute)
 	must(t, "start session", err)
 	if len(token) != 88 {
 		t.Fatalf("token length: got %d, want 88", len(token))

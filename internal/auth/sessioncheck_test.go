@@ -26,13 +26,13 @@ func TestAuthenticateSession(t *testing.T) {
 			return own
 		}, wantErr: auth.ErrUnauthenticated},
 		{name: "another tenant", prepare: func(t *testing.T, e *env, own ids) ids {
-			tn, _, err := e.svc.CreateTenant(context.Background(), "acme", nil)
+			tn, _, err := e.svc.CreateTenant(context.Background(), auth.NewTenant{Name: "acme"})
 			must(t, "create tenant", err)
 			own.tenant = tn.ID
 			return own
 		}, wantErr: auth.ErrUnauthenticated},
 		{name: "revoked", prepare: func(t *testing.T, e *env, own ids) ids {
-			_, err := e.svc.RevokeSession(context.Background(), own.tenant, "", own.id)
+			_, err := e.svc.RevokeSession(context.Background(), reach(own.tenant, ""), own.id)
 			must(t, "revoke", err)
 			return own
 		}, wantErr: auth.ErrUnauthenticated},

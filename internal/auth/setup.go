@@ -65,7 +65,7 @@ func (s *Service) Setup(ctx context.Context, req SetupRequest) (*SetupResult, er
 	if orgID == "" {
 		orgID = NewID()
 	}
-	t, err = s.UpdateTenant(ctx, DefaultTenantID, "", map[string]string{SettingOrgName: req.Org, SettingOrgID: orgID})
+	t, err = s.updateTenant(ctx, DefaultTenantID, "", map[string]string{SettingOrgName: req.Org, SettingOrgID: orgID})
 	if err != nil {
 		return undo(err)
 	}

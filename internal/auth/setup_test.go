@@ -92,7 +92,7 @@ func TestSetupAfterAUserExists(t *testing.T) {
 // Users of other tenants do not count: setup is about the default tenant.
 func TestSetupIgnoresOtherTenants(t *testing.T) {
 	e := newEnv(t)
-	other, _, err := e.svc.CreateTenant(context.Background(), "acme", nil)
+	other, _, err := e.svc.CreateTenant(context.Background(), auth.NewTenant{Name: "acme"})
 	must(t, "create tenant", err)
 	e.createUserWith(t, auth.NewUser{TenantID: other.ID, Name: "elsewhere", Password: "correct horse"})
 	if !e.setupAllowed(t) {
@@ -119,7 +119,7 @@ func TestFailedSetupCanBeRetried(t *testing.T) {
 		// The operator token is made last: its failure must undo the user.
 		{name: "operator token secret taken", code: auth.EConflict, req: func(t *testing.T, e *env) auth.SetupRequest {
 			ctx := context.Background()
-			other, _, err := e.svc.CreateTenant(ctx, "other", nil)
+			other, _, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "other"})
 			must(t, "create tenant", err)
 			u := e.createUserWith(t, auth.NewUser{TenantID: other.ID, Name: "someone", Password: "correct horse"})
 			_, _, err = e.svc.CreateToken(ctx, auth.NewAPIToken{TenantID: other.ID, UserID: u.ID, Token: "taken-secret"})

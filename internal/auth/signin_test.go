@@ -30,7 +30,7 @@ func TestSignInTokenFormat(t *testing.T) {
 			seenTokens := map[string]bool{}
 			seenIDs := map[string]bool{}
 			for range 5 {
-				sess, token, u, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+				sess, token, u, err := signInWith(e.svc, context.Background(), signInReq{
 					TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse", Format: tt.format,
 				})
 				must(t, "sign in", err)
@@ -67,7 +67,7 @@ func TestSignInStoresOnlyTheTokenHash(t *testing.T) {
 	e := newEnv(t)
 	u := e.createUser(t, "alice", "correct horse")
 	client := auth.Client{IP: "192.0.2.7", UserAgent: "curl/8.0", Device: map[string]string{"x-platform": "ios"}}
-	sess, token, _, err := e.svc.SignIn(ctx, auth.SignInRequest{
+	sess, token, _, err := signInWith(e.svc, ctx, signInReq{
 		TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse",
 		Origin: auth.OriginRocket, Client: client, Format: auth.InfluxTokenFormat,
 	})
@@ -127,7 +127,7 @@ func TestSignInLength(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *auth.Config) { c.SessionLength = tt.svcLen })
 			e.createUser(t, "alice", "correct horse")
-			sess, _, _, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+			sess, _, _, err := signInWith(e.svc, context.Background(), signInReq{
 				TenantID: auth.DefaultTenantID, Login: "alice", Password: "correct horse", Length: tt.reqLen,
 			})
 			must(t, "sign in", err)
@@ -165,7 +165,7 @@ func TestSignInBadCredentialsLookAlike(t *testing.T) {
 			if tenant == "" {
 				tenant = auth.DefaultTenantID
 			}
-			sess, token, u, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+			sess, token, u, err := signInWith(e.svc, context.Background(), signInReq{
 				TenantID: tenant, Login: tt.login, Password: tt.pw, ByEmail: tt.byEmail,
 			})
 			wantErr(t, "sign in", err, auth.ErrBadCredentials)
@@ -200,7 +200,7 @@ func TestSignInInactiveUser(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.createUserWith(t, auth.NewUser{TenantID: auth.DefaultTenantID, Name: "bob", Password: "correct horse", State: tt.state})
-			sess, token, _, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+			sess, token, _, err := signInWith(e.svc, context.Background(), signInReq{
 				TenantID: auth.DefaultTenantID, Login: "bob", Password: tt.pw,
 			})
 			wantErr(t, "sign in", err, tt.want)
@@ -234,7 +234,7 @@ func TestSignInByEmail(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			want := e.createUserWith(t, auth.NewUser{TenantID: auth.DefaultTenantID, Name: "carol", Email: "carol@example.com", Password: "correct horse"})
-			sess, _, u, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+			sess, _, u, err := signInWith(e.svc, context.Background(), signInReq{
 				TenantID: auth.DefaultTenantID, Login: tt.login, Password: "correct horse", ByEmail: tt.byEmail,
 			})
 			if tt.wantErr != nil {
@@ -255,7 +255,7 @@ func TestSignInNameWinsOverEmail(t *testing.T) {
 	e := newEnv(t)
 	e.createUserWith(t, auth.NewUser{TenantID: auth.DefaultTenantID, Name: "dave", Email: "x@example.com", Password: "dave's password"})
 	named := e.createUser(t, "x@example.com", "named password")
-	_, _, u, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+	_, _, u, err := signInWith(e.svc, context.Background(), signInReq{
 		TenantID: auth.DefaultTenantID, Login: "x@example.com", Password: "named password", ByEmail: true,
 	})
 	must(t, "sign in", err)
@@ -271,7 +271,7 @@ func TestSignInUnknownUserSpendsAHash(t *testing.T) {
 	e := newEnv(t, func(c *auth.Config) { c.Hasher = h })
 	busy := occupy(t, h)
 	err := untilRefused(t, busy, func() error {
-		_, _, _, err := e.svc.SignIn(context.Background(), auth.SignInRequest{
+		_, _, _, err := signInWith(e.svc, context.Background(), signInReq{
 			TenantID: auth.DefaultTenantID, Login: "nobody", Password: "whatever1",
 		})
 		if err != nil && !errorsIsAny(err, auth.ErrBadCredentials, auth.ErrHashQueueFull) {

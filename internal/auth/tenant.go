@@ -7,42 +7,115 @@ import (
 	"strings"
 )
 
-// CreateTenant creates a tenant and returns it with its secret token, shown
-// this once. Returns EInvalid or EConflict.
-func (s *Service) CreateTenant(ctx context.Context, name string, settings map[string]string) (*Tenant, string, error) {
+// NewTenant describes a tenant to create.
+type NewTenant struct {
+	Name   string
+	Policy PolicyUpdate
+	// Settings are other settings kept on the tenant (such as the
+	// account pages' host); names under "tenantapi." are the policy's and
+	// are refused here.
+	Settings map[string]string
+}
+
+// TenantUpdate changes a tenant.
+type TenantUpdate struct {
+	Name     string // a new name; "" keeps it
+	Policy   PolicyUpdate
+	Settings map[string]string // merged into the tenant's; "" removes a setting
+}
+
+// policyPrefix starts every setting that the core's policy and keys own.
+const policyPrefix = "tenantapi."
+
+// checkSettings refuses free settings that would bypass the policy's
+// checks.
+func checkSettings(set map[string]string) error {
+	for k := range set {
+		if k == "" || strings.HasPrefix(k, policyPrefix) {
+			return Errorf(EInvalid, "setting %q cannot be set directly", k)
+		}
+	}
+	return nil
+}
+
+func checkTenantName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 128 {
-		return nil, "", Errorf(EInvalid, "tenant name is required (at most 128 characters)")
+		return "", Errorf(EInvalid, "tenant name is required (at most 128 characters)")
 	}
+	return name, nil
+}
+
+// CreateTenant creates a tenant with policy nt.Policy and a fresh signing
+// key, and returns it with its secret tenant token, shown this once.
+// Returns EInvalid or EConflict.
+func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (*Tenant, string, error) {
+	name, err := checkTenantName(nt.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkSettings(nt.Settings); err != nil {
+		return nil, "", err
+	}
+	set, err := nt.Policy.settings()
+	if err != nil {
+		return nil, "", err
+	}
+	keys, err := keySettings(nil, s.now())
+	if err != nil {
+		return nil, "", err
+	}
+	maps.Copy(set, keys)
+	maps.Copy(set, nt.Settings)
+	maps.DeleteFunc(set, func(_, v string) bool { return v == "" })
 	token := NewToken(DefaultTokenFormat)
 	now := s.now().UTC()
-	t := &Tenant{ID: NewID(), Name: name, TokenHash: HashToken(token), Settings: maps.Clone(settings), CreatedAt: now, UpdatedAt: now}
-	if t.Settings == nil {
-		t.Settings = map[string]string{}
-	}
+	t := &Tenant{ID: NewID(), Name: name, TokenHash: HashToken(token), Settings: set, CreatedAt: now, UpdatedAt: now}
 	if err := s.tenants.CreateTenant(ctx, t); err != nil {
 		return nil, "", err
 	}
-	s.audit(ctx, Event{Type: EventTenantCreate, TenantID: t.ID, Target: t.ID, Detail: settingNames(settings)})
+	s.audit(ctx, Event{Type: EventTenantCreate, TenantID: t.ID, Target: t.ID, Detail: settingNames(set)})
 	return t, token, nil
 }
 
 // TenantByToken finds the tenant of a secret tenant token.
-// ErrUnauthenticated if there is none.
+// ErrUnauthenticated if there is none. The tenant may be shared with
+// other callers and must not be changed.
 func (s *Service) TenantByToken(ctx context.Context, token string) (*Tenant, error) {
 	if token == "" {
 		return nil, ErrUnauthenticated
 	}
-	t, err := s.tenants.TenantByTokenHash(ctx, HashToken(token))
+	h := HashToken(token)
+	now := s.now()
+	if t, ok := s.tenantsByToken.get(h, now); ok {
+		return t, nil
+	}
+	gen := s.tenantsByToken.gen()
+	t, err := s.tenants.TenantByTokenHash(ctx, h)
 	if ErrorCode(err) == ENotFound {
 		return nil, ErrUnauthenticated
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	s.tenantsByToken.put(h, t, now, gen)
+	return t, nil
 }
 
-// Tenant returns one tenant. ErrTenantNotFound.
+// Tenant returns one tenant. ErrTenantNotFound. The tenant may be shared
+// with other callers and must not be changed.
 func (s *Service) Tenant(ctx context.Context, id string) (*Tenant, error) {
-	return s.tenants.TenantByID(ctx, id)
+	now := s.now()
+	if t, ok := s.tenantsByID.get(id, now); ok {
+		return t, nil
+	}
+	gen := s.tenantsByID.gen()
+	t, err := s.tenants.TenantByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.tenantsByID.put(id, t, now, gen)
+	return t, nil
 }
 
 // Tenants lists every tenant.
@@ -50,18 +123,33 @@ func (s *Service) Tenants(ctx context.Context) ([]*Tenant, error) {
 	return s.tenants.ListTenants(ctx)
 }
 
-// UpdateTenant renames a tenant (when name is not empty) and merges
+// UpdateTenant renames a tenant and changes its policy and settings. The
+// change takes effect at once on this instance, and on the others as
+// soon as the change feed carries it. Returns ErrTenantNotFound, EInvalid
+// or EConflict.
+func (s *Service) UpdateTenant(ctx context.Context, id string, u TenantUpdate) (*Tenant, error) {
+	if err := checkSettings(u.Settings); err != nil {
+		return nil, err
+	}
+	set, err := u.Policy.settings()
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(set, u.Settings)
+	return s.updateTenant(ctx, id, u.Name, set)
+}
+
+// updateTenant renames a tenant (when name is not empty) and merges
 // settings into its own; a setting with an empty value is removed.
-func (s *Service) UpdateTenant(ctx context.Context, id, name string, settings map[string]string) (*Tenant, error) {
+func (s *Service) updateTenant(ctx context.Context, id, name string, settings map[string]string) (*Tenant, error) {
 	t, err := s.tenants.TenantByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if name = strings.TrimSpace(name); name != "" {
-		if len(name) > 128 {
-			return nil, Errorf(EInvalid, "tenant name is too long")
+	if name != "" {
+		if t.Name, err = checkTenantName(name); err != nil {
+			return nil, err
 		}
-		t.Name = name
 	}
 	if t.Settings == nil {
 		t.Settings = map[string]string{}
@@ -77,6 +165,7 @@ func (s *Service) UpdateTenant(ctx context.Context, id, name string, settings ma
 	if err := s.tenants.UpdateTenant(ctx, t); err != nil {
 		return nil, err
 	}
+	s.tenantChanged(ctx, id)
 	s.audit(ctx, Event{Type: EventTenantUpdate, TenantID: id, Target: id, Detail: settingNames(settings)})
 	return t, nil
 }
@@ -98,11 +187,14 @@ func (s *Service) DeleteTenant(ctx context.Context, id string) error {
 		if _, err := s.sessions.DeleteUserSessions(ctx, id, u.ID, ""); err != nil {
 			return err
 		}
-		s.forget(u.ID)
 	}
 	if err := s.tenants.DeleteTenant(ctx, id); err != nil {
 		return err
 	}
+	for _, u := range users {
+		s.userChanged(ctx, id, u.ID)
+	}
+	s.tenantChanged(ctx, id)
 	s.audit(ctx, Event{Type: EventTenantDelete, TenantID: id, Target: id})
 	return nil
 }

@@ -31,7 +31,7 @@ func TestCreateTenant(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	settings := map[string]string{"jwt.secret": "s3cret"}
-	tn, token, err := e.svc.CreateTenant(ctx, "  acme  ", settings)
+	tn, token, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "  acme  ", Settings: settings})
 	must(t, "create tenant", err)
 	settings["jwt.secret"] = "changed by the caller"
 	if tn.Name != "acme" || !auth.ValidID(tn.ID) {
@@ -82,9 +82,9 @@ func TestCreateTenantRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t)
-			_, _, err := e.svc.CreateTenant(ctx, "acme", nil)
+			_, _, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
 			must(t, "create acme", err)
-			_, token, err := e.svc.CreateTenant(ctx, tt.in, nil)
+			_, token, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: tt.in})
 			wantCode(t, "create tenant", err, tt.code)
 			if token != "" {
 				t.Fatalf("a refused tenant got token %q", token)
@@ -96,9 +96,9 @@ func TestCreateTenantRefused(t *testing.T) {
 func TestUpdateTenant(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	tn, token, err := e.svc.CreateTenant(ctx, "acme", map[string]string{"a": "1", "b": "2"})
+	tn, token, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "acme", Settings: map[string]string{"a": "1", "b": "2"}})
 	must(t, "create tenant", err)
-	got, err := e.svc.UpdateTenant(ctx, tn.ID, "acme2", map[string]string{"a": "", "c": "3"})
+	got, err := e.svc.UpdateTenant(ctx, tn.ID, auth.TenantUpdate{Name: "acme2", Settings: map[string]string{"a": "", "c": "3"}})
 	must(t, "update tenant", err)
 	want := map[string]string{"b": "2", "c": "3"}
 	stored, err := e.svc.Tenant(ctx, tn.ID)
@@ -111,7 +111,7 @@ func TestUpdateTenant(t *testing.T) {
 	if byToken, err := e.svc.TenantByToken(ctx, token); err != nil || byToken.ID != tn.ID {
 		t.Fatalf("the token stopped finding the tenant after an update: %v", err)
 	}
-	_, err = e.svc.UpdateTenant(ctx, auth.NewID(), "x", nil)
+	_, err = e.svc.UpdateTenant(ctx, auth.NewID(), auth.TenantUpdate{Name: "x", Settings: nil})
 	wantErr(t, "update unknown tenant", err, auth.ErrTenantNotFound)
 }
 
@@ -127,10 +127,10 @@ func TestDeleteTenant(t *testing.T) {
 		t.Fatalf("the default tenant is gone after a refused delete: %v", err)
 	}
 
-	tn, token, err := e.svc.CreateTenant(ctx, "acme", nil)
+	tn, token, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
 	must(t, "create tenant", err)
 	u := e.createUserWith(t, auth.NewUser{TenantID: tn.ID, Name: "bob", Password: "battery staple"})
-	_, sessToken, err := e.svc.StartSession(ctx, u, auth.OriginTenant, auth.Client{}, auth.TokenFormat{}, 0)
+	_, sessToken, err := auth.StartSession(e.svc, ctx, u, auth.OriginTenant, auth.Client{}, auth.TokenFormat{}, 0)
 	must(t, "start session", err)
 	_, apiKey, err := e.svc.CreateToken(ctx, auth.NewAPIToken{TenantID: tn.ID, UserID: u.ID})
 	must(t, "create token", err)
@@ -159,7 +159,7 @@ func TestDeleteTenant(t *testing.T) {
 func TestTenantIsolation(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	acme, _, err := e.svc.CreateTenant(ctx, "acme", nil)
+	acme, _, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
 	must(t, "create tenant", err)
 	home := e.createUserWith(t, auth.NewUser{TenantID: auth.DefaultTenantID, Name: "alice", Email: "alice@example.com", Password: "home password"})
 	away := e.createUserWith(t, auth.NewUser{TenantID: acme.ID, Name: "alice", Email: "alice@example.com", Password: "acme password"})
@@ -168,7 +168,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	signIn := func(tenant, pw string) (*auth.Session, *auth.User, error) {
-		s, _, u, err := e.svc.SignIn(ctx, auth.SignInRequest{TenantID: tenant, Login: "alice", Password: pw})
+		s, _, u, err := signInWith(e.svc, ctx, signInReq{TenantID: tenant, Login: "alice", Password: pw})
 		return s, u, err
 	}
 	tests := []struct {
@@ -216,7 +216,7 @@ func TestTenantIsolation(t *testing.T) {
 		}
 	})
 	t.Run("no cross-tenant writes", func(t *testing.T) {
-		_, err := e.svc.RevokeSession(ctx, acme.ID, "", homeSess.ID)
+		_, err := e.svc.RevokeSession(ctx, reach(acme.ID, ""), homeSess.ID)
 		wantErr(t, "revoke via acme", err, auth.ErrSessionNotFound)
 		n, err := e.svc.RevokeUserSessions(ctx, acme.ID, home.ID, "")
 		must(t, "revoke user sessions via acme", err)

@@ -63,7 +63,7 @@ func TestAbsoluteTimeoutCapsRenewal(t *testing.T) {
 func TestAbsoluteTimeoutKeepsLongerExplicitLength(t *testing.T) {
 	e := newEnv(t, func(c *auth.Config) { c.AbsoluteTimeout = 20 * time.Minute })
 	u := e.createUser(t, "alice", "correct horse")
-	_, token, err := e.svc.StartSession(context.Background(), u, auth.OriginRocket, auth.Client{}, auth.TokenFormat{}, 90*24*time.Hour)
+	_, token, err := auth.StartSession(e.svc, context.Background(), u, auth.OriginRocket, auth.Client{}, auth.TokenFormat{}, 90*24*time.Hour)
 	must(t, "start", err)
 	e.clock.Set(48 * time.Hour)
 	_, _, err = e.svc.Authenticate(context.Background(), token, auth.CheckOptions{Renew: true})

@@ -125,7 +125,7 @@ func TestAuthenticateTokenRefused(t *testing.T) {
 func TestCreateTokenUnknownUser(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	other, _, err := e.svc.CreateTenant(ctx, "acme", nil)
+	other, _, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
 	must(t, "create tenant", err)
 	stranger := e.createUserWith(t, auth.NewUser{TenantID: other.ID, Name: "stranger", Password: "correct horse"})
 	tests := []struct {

@@ -25,6 +25,31 @@ type UserUpdate struct {
 	State    *UserState
 	Admin    *bool
 	Presence *string
+	// Restricted replaces the capabilities and methods switched off for
+	// the user (see Restrictable).
+	Restricted *[]string
+}
+
+// Presence statuses kept in User.Presence (the tenant API's logout marks
+// a user logged out without ending a session); an empty one is logged in.
+const (
+	PresenceLoggedIn  = "logged_in"
+	PresenceLoggedOut = "logged_out"
+)
+
+// Status is the user's status in the tenant API's terms: logged_in,
+// logged_out, suspended or terminated.
+func (u *User) Status() string {
+	switch u.State {
+	case StateActive:
+		if u.Presence == PresenceLoggedOut {
+			return PresenceLoggedOut
+		}
+		return PresenceLoggedIn
+	case StateTerminated:
+		return string(StateTerminated)
+	}
+	return string(StateSuspended)
 }
 
 func validName(name string) error {
@@ -51,6 +76,11 @@ func validEmail(email string) error {
 // CreateUser creates a user, hashing its password when one is given.
 // Returns EInvalid, EPasswordRule or EConflict.
 func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
+	return s.createUser(ctx, "", nu)
+}
+
+// createUser is CreateUser hashing on behalf of client key.
+func (s *Service) createUser(ctx context.Context, key string, nu NewUser) (*User, error) {
 	if err := validName(nu.Name); err != nil {
 		return nil, err
 	}
@@ -75,11 +105,9 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		if err := s.checkPassword(nu.Password, nu.Name); err != nil {
 			return nil, err
 		}
-		h, err := s.hasher.Hash(ctx, nu.Password)
-		if err != nil {
+		if err := s.setHashes(ctx, key, u, nu.Password); err != nil {
 			return nil, err
 		}
-		u.PasswordHash = h
 	}
 	if err := s.users.CreateUser(ctx, u); err != nil {
 		return nil, err
@@ -100,7 +128,7 @@ func (s *Service) UserByName(ctx context.Context, tenantID, name string) (*User,
 
 // UserByLogin returns the user whose name, or else email, is login.
 func (s *Service) UserByLogin(ctx context.Context, tenantID, login string) (*User, error) {
-	return s.lookupLogin(ctx, tenantID, login, true)
+	return s.lookupLogin(ctx, tenantID, login, LoginNameOrEmail)
 }
 
 // Users lists users of a tenant.
@@ -141,10 +169,21 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, upd UserU
 		u.Email = *upd.Email
 	}
 	if upd.State != nil {
-		if !upd.State.Valid() {
+		switch {
+		case !upd.State.Valid():
 			return nil, Errorf(EInvalid, "invalid user status")
+		case u.State == StateTerminated && *upd.State != StateTerminated:
+			return nil, Errorf(EInvalid, "a terminated user cannot be reactivated")
 		}
 		u.State = *upd.State
+	}
+	var restricted []string
+	if upd.Restricted != nil {
+		var problems []string
+		if restricted, problems = CheckRestrictions(*upd.Restricted); problems != nil {
+			return nil, Errorf(EInvalid, "%s", strings.Join(problems, "; "))
+		}
+		changes = append(changes, "restrictions")
 	}
 	if upd.Admin != nil {
 		u.Admin = *upd.Admin
@@ -152,11 +191,19 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, upd UserU
 	if upd.Presence != nil {
 		u.Presence = *upd.Presence
 	}
+	if upd.Restricted != nil {
+		// What is switched off for a user lives on the tenant, which the
+		// sign-in gate and every tenant API request read anyway.
+		set := map[string]string{userRestrictionSetting(id): strings.Join(restricted, listSeparator)}
+		if _, err := s.updateTenant(ctx, tenantID, "", set); err != nil {
+			return nil, err
+		}
+	}
 	u.UpdatedAt = s.now().UTC()
 	if err := s.users.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
-	s.forget(u.ID)
+	s.userChanged(ctx, tenantID, u.ID)
 	if len(changes) > 0 {
 		s.audit(ctx, Event{Type: EventUserUpdate, TenantID: tenantID, User: id, Detail: strings.Join(changes, ", ")})
 	}
@@ -185,7 +232,12 @@ func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
 	if err := s.users.DeleteUser(ctx, tenantID, id); err != nil {
 		return err
 	}
-	s.forget(id)
+	s.userChanged(ctx, tenantID, id)
+	if t, err := s.tenants.TenantByID(ctx, tenantID); err == nil && t.Settings[userRestrictionSetting(id)] != "" {
+		if _, err := s.updateTenant(ctx, tenantID, "", map[string]string{userRestrictionSetting(id): ""}); err != nil {
+			return err
+		}
+	}
 	s.audit(ctx, Event{Type: EventUserDelete, TenantID: tenantID, User: id})
 	if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, ""); err != nil {
 		return err
@@ -218,16 +270,14 @@ func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endO
 		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeRefused, TenantID: tenantID, User: id, Detail: ErrorMessage(err)})
 		return err
 	}
-	h, err := s.hasher.Hash(ctx, pw)
-	if err != nil {
+	if err := s.setHashes(ctx, "", u, pw); err != nil {
 		return err
 	}
-	u.PasswordHash = h
 	u.UpdatedAt = s.now().UTC()
 	if err := s.users.UpdateUser(ctx, u); err != nil {
 		return err
 	}
-	s.forget(id)
+	s.userChanged(ctx, tenantID, id)
 	ev := Event{Type: EventPasswordChange, Outcome: OutcomeSuccess, TenantID: tenantID, User: id, Session: keepSession}
 	if endOthers {
 		n, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, keepSession)
@@ -249,16 +299,16 @@ func (s *Service) ChangePassword(ctx context.Context, tenantID, id, oldPw, newPw
 	if err != nil {
 		return err
 	}
-	// A wrong old password counts against the account like a failed
-	// sign-in, so a stolen session cannot be used to guess it.
+	// A wrong old password counts against the user's name like a failed
+	// sign-in, so a stolen session cannot be used to guess it; a locked
+	// name is refused before any hash.
 	subject := ""
 	if s.lockoutOn() {
-		subject = accountSubject(tenantID, u, "")
+		subject = loginSubject(tenantID, u.Name)
 		if err := s.admit(ctx, tenantID, subject, ""); err != nil {
-			if herr := s.hasher.VerifyDummy(ctx, oldPw); herr != nil {
-				return herr
+			if ErrorCode(err) == ELocked {
+				s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeLocked, TenantID: tenantID, User: id})
 			}
-			s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeLocked, TenantID: tenantID, User: id})
 			return err
 		}
 	}
@@ -269,11 +319,57 @@ func (s *Service) ChangePassword(ctx context.Context, tenantID, id, oldPw, newPw
 	if ok {
 		s.succeeded(ctx, subject)
 	} else {
-		s.failed(ctx, tenantID, subject, "")
+		s.failed(ctx, tenantID, subject, "", id)
 	}
 	if !ok {
 		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeFailure, TenantID: tenantID, User: id, Detail: "wrong old password"})
 		return ErrWrongOldPassword
 	}
 	return s.SetPassword(ctx, tenantID, id, newPw, endOthers, keepSession)
+}
+
+// setHashes sets u's password hash and its digest verifier (the hash of
+// Digest(pw), for PasswordDigest sign-ins) for password pw, hashing on
+// behalf of client key.
+func (s *Service) setHashes(ctx context.Context, key string, u *User, pw string) error {
+	h, err := s.hasher.hashFor(ctx, key, pw)
+	if err != nil {
+		return err
+	}
+	d, err := s.hasher.hashFor(ctx, key, Digest(pw))
+	if err != nil {
+		return err
+	}
+	u.PasswordHash, u.DigestHash = h, d
+	return nil
+}
+
+// upgradeHash runs after a good sign-in with password pw: it replaces an
+// old password hash (bcrypt, or weaker argon2id parameters) when rehash
+// is set, and makes the digest verifier when u has none yet (a user whose
+// password was set before sessiond kept one). A failure only delays it to
+// the next sign-in.
+func (s *Service) upgradeHash(ctx context.Context, key string, u *User, pw string, rehash bool) {
+	cur, err := s.users.UserByID(ctx, u.TenantID, u.ID)
+	if err != nil || cur.PasswordHash != u.PasswordHash {
+		return
+	}
+	if rehash {
+		if err := s.setHashes(ctx, key, cur, pw); err != nil {
+			return
+		}
+	} else {
+		d, err := s.hasher.hashFor(ctx, key, Digest(pw))
+		if err != nil {
+			return
+		}
+		cur.DigestHash = d
+	}
+	cur.UpdatedAt = s.now().UTC()
+	if err := s.users.UpdateUser(ctx, cur); err != nil {
+		s.log.Warn("password hash upgrade failed", "user", u.ID, "err", err)
+		return
+	}
+	u.PasswordHash, u.DigestHash = cur.PasswordHash, cur.DigestHash
+	s.userChanged(ctx, u.TenantID, u.ID)
 }

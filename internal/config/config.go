@@ -44,7 +44,8 @@ type Config struct {
 	RocketRateLimitWindow       time.Duration // the Rocket.Chat rate-limit window
 	TenantSigninLimit           int           // /auth/signin calls per client IP per hour (tenants may override)
 	TenantSignupLimit           int           // /auth/signup calls per client IP per hour (tenants may override)
-	TrustedProxies              string        // comma-separated IPs or CIDRs whose X-Forwarded-For is believed
+	TrustedProxies              string        // comma-separated IPs or CIDRs whose proxy header gives the client address
+	TrustedProxyHeader          string        // the header they write it in: X-Forwarded-For or Forwarded
 	MaxBodyBytes                int64
 
 	// Brute-force lockout (see auth.LockoutPolicy).
@@ -92,6 +93,7 @@ func Default() Config {
 		LockoutWindow:               15 * time.Minute,
 		LockoutMaxLock:              24 * time.Hour,
 		SessionAbsoluteTimeout:      24 * time.Hour,
+		TrustedProxyHeader:          "X-Forwarded-For",
 	}
 }
 
@@ -179,7 +181,8 @@ func options() []option {
 	add("rocketchat-rate-limit", "Rocket.Chat API calls allowed per route and client IP in a window (0: no limit)", integer(func(c *Config) *int { return &c.RocketRateLimit }))
 	add("tenant-signin-limit", "tenant API sign-ins per client IP per hour", integer(func(c *Config) *int { return &c.TenantSigninLimit }))
 	add("tenant-signup-limit", "tenant API sign-ups per client IP per hour", integer(func(c *Config) *int { return &c.TenantSignupLimit }))
-	add("trusted-proxies", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For gives the client IP", str(func(c *Config) *string { return &c.TrustedProxies }))
+	add("trusted-proxies", "comma-separated proxy IPs or CIDRs whose --trusted-proxy-header gives the client IP (every API, the account pages, lockouts and rate limits)", str(func(c *Config) *string { return &c.TrustedProxies }))
+	add("trusted-proxy-header", `header the trusted proxies name the client in: "X-Forwarded-For" or "Forwarded" (RFC 7239); only that one is read`, str(func(c *Config) *string { return &c.TrustedProxyHeader }))
 	add("rocketchat-rate-limit-window", "Rocket.Chat rate-limit window (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.RocketRateLimitWindow }))
 	add("max-body-bytes", "largest request body accepted", binding{func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -397,6 +400,9 @@ func (c Config) Validate() error {
 				p = append(p, fmt.Sprintf("trusted-proxies: %q is neither an IP address nor a CIDR prefix", f))
 			}
 		}
+	}
+	if !strings.EqualFold(c.TrustedProxyHeader, "X-Forwarded-For") && !strings.EqualFold(c.TrustedProxyHeader, "Forwarded") {
+		p = append(p, fmt.Sprintf("trusted-proxy-header: %q is neither X-Forwarded-For nor Forwarded", c.TrustedProxyHeader))
 	}
 	if c.MaxBodyBytes < 1024 {
 		p = append(p, "max-body-bytes must be at least 1024")

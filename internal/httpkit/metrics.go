@@ -1,6 +1,7 @@
 package httpkit
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -9,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sessiond/sessiond/internal/auth"
 )
 
 // Metrics holds the Prometheus collectors of one server. Each server has
@@ -54,12 +57,14 @@ func NewMetrics() *Metrics {
 // Register adds a collector (a store's latency histogram, a gauge).
 func (m *Metrics) Register(c prometheus.Collector) error { return m.reg.Register(c) }
 
-// SignIn counts one sign-in attempt of api with outcome (success,
-// failure, inactive, locked, error).
-func (m *Metrics) SignIn(api, outcome string) {
-	if m != nil {
-		m.signIns.WithLabelValues(api, outcome).Inc()
+// Record implements auth.Auditor: the core's one event per sign-in is
+// counted in sessiond_signins_total by API (the event's origin) and
+// outcome, so no dialect counts sign-ins itself.
+func (m *Metrics) Record(_ context.Context, e auth.Event) {
+	if m == nil || e.Type != auth.EventSignIn {
+		return
 	}
+	m.signIns.WithLabelValues(string(e.Origin), e.Outcome).Inc()
 }
 
 func (m *Metrics) observe(route string, status int, d time.Duration) {

@@ -35,19 +35,34 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // own error format.
 type PanicWriter func(w http.ResponseWriter, r *http.Request)
 
+// WrapOptions are what Wrap needs besides the handler.
+type WrapOptions struct {
+	Log     *slog.Logger // discarded when nil
+	Metrics *Metrics     // none when nil
+	// Panic picks the writer of a request whose handler panicked, in its
+	// dialect's format (a bare 500 when it or its answer is nil).
+	Panic func(r *http.Request) PanicWriter
+	// Proxies are the trusted proxies the client address is read through.
+	Proxies *Proxies
+}
+
 // Wrap gives every request an ID (kept from X-Request-Id when plain, else
-// fresh), reads the Zap-Trace-Span trace ID, recovers panics through
-// onPanic (a bare 500 when nil), observes metrics by route pattern and logs
-// one line per request. Nothing secret is logged: no headers, no query, no
-// body.
-func Wrap(next http.Handler, log *slog.Logger, m *Metrics, onPanic func(r *http.Request) PanicWriter) http.Handler {
+// fresh), resolves its client address once (through trusted proxies),
+// reads the Zap-Trace-Span trace ID, recovers panics, observes metrics by
+// route pattern and logs one line per request. Nothing secret is logged:
+// no headers, no query, no body.
+func Wrap(next http.Handler, o WrapOptions) http.Handler {
+	log, m, onPanic := o.Log, o.Metrics, o.Panic
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
 		if !acceptID(id) {
 			id = newRequestID()
 		}
-		ri := &reqInfo{id: id, ip: ClientIP(r)}
+		ri := &reqInfo{id: id, ip: o.Proxies.clientAddr(r)}
 		if span := r.Header.Get("Zap-Trace-Span"); span != "" {
 			ri.trace = traceFromSpan(span)
 		}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"strings"
 
@@ -39,7 +38,7 @@ const RequestIDHeader = "X-Request-Id"
 func RequestID(ctx context.Context) string { return info(ctx).id }
 
 // ClientIPFrom returns the client address of the request being served
-// (as ClientIP read it), or "". Code below the handler, such as an audit
+// (as Wrap resolved it), or "". Code below the handler, such as an audit
 // sink, reads it from the context.
 func ClientIPFrom(ctx context.Context) string { return info(ctx).ip }
 
@@ -92,13 +91,13 @@ func traceFromSpan(v string) string {
 	return ""
 }
 
-// ClientIP returns the address of the peer of r, without the port.
+// ClientIP returns the client address of r: as Wrap resolved it (behind
+// a trusted proxy, the address the proxy names), else the socket peer's.
 func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if ip := info(r.Context()).ip; ip != "" {
+		return ip
 	}
-	return host
+	return peerIP(r)
 }
 
 // Client describes the caller of r for the session record.

@@ -117,12 +117,12 @@ func (h *Handler) Panic(w http.ResponseWriter, r *http.Request) {
 	writeError(w, apiError{codeInternal, "An internal error has occurred - check server logs"}, false)
 }
 
-// fail writes a handler error, tab-indented.
+// fail writes a handler error, tab-indented, with Retry-After when the
+// core says when to retry.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := translate(err)
-	if e.Code == codeInternal || e.Code == codeUnavailable {
-		h.log.Error("request failed", "request_id", httpkit.RequestID(r.Context()), "route", r.Pattern, "err", err)
-	}
+	httpkit.LogFailure(h.log, r, err)
+	httpkit.SetRetryAfter(w, err)
 	writeError(w, e, true)
 }
 
@@ -179,9 +179,8 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, allowToken 
 // middleware does.
 func (h *Handler) authFailure(w http.ResponseWriter, r *http.Request, err error) {
 	e := translate(err)
-	if e.Code == codeInternal || e.Code == codeUnavailable {
-		h.log.Error("authentication failed", "request_id", httpkit.RequestID(r.Context()), "err", err)
-	}
+	httpkit.LogFailure(h.log, r, err)
+	httpkit.SetRetryAfter(w, err)
 	if e.Code == codeUnauthorized && e.Message != "token is inactive" {
 		e = errUnauthorized
 	}

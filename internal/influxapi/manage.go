@@ -48,14 +48,13 @@ func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request, c *
 	respond(w, http.StatusOK, sessionsResponse{Links: map[string]string{"self": "/api/v2/sessions"}, Sessions: out})
 }
 
-// handleRevokeSession is DELETE /api/v2/sessions/{id}: an admin ends any
-// session of the tenant, anyone else only their own; others' look absent.
+// handleRevokeSession is DELETE /api/v2/sessions/{id}: the operator
+// (write:orgs, which manages the tenants) ends any session of any tenant,
+// whichever API made it; an admin (write:users) any of the default
+// tenant; anyone else only their own. Others' look absent.
 func (h *Handler) handleRevokeSession(w http.ResponseWriter, r *http.Request, c *caller) {
-	owner := c.user.ID
-	if c.can("write", "users", "") {
-		owner = ""
-	}
-	if _, err := h.svc.RevokeSession(r.Context(), tenant, owner, r.PathValue("id")); err != nil {
+	reach := auth.Reach{TenantID: tenant, UserID: c.user.ID, Admin: c.can("write", "users", ""), Operator: c.can("write", "orgs", "")}
+	if _, err := h.svc.RevokeSession(r.Context(), reach, r.PathValue("id")); err != nil {
 		h.fail(w, r, err)
 		return
 	}

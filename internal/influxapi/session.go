@@ -12,38 +12,30 @@ import (
 func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
-		h.opt.Metrics.SignIn("influxdb", "failure")
 		writeError(w, errUnauthorized, true)
 		return
 	}
-	sess, key, _, err := h.svc.SignIn(r.Context(), auth.SignInRequest{
-		TenantID: tenant, Login: user, Password: pass, Origin: auth.OriginInflux,
-		Client: httpkit.Client(r), Format: auth.InfluxTokenFormat,
+	in, err := h.svc.SignIn(r.Context(), auth.Attempt{
+		TenantID: tenant, Login: user, Credential: auth.Password{Secret: pass},
+		Origin: auth.OriginInflux, Client: httpkit.Client(r), Format: auth.InfluxTokenFormat,
 	})
 	switch auth.ErrorCode(err) {
 	case "":
-		h.opt.Metrics.SignIn("influxdb", "success")
-	case auth.EUnauthorized:
-		h.opt.Metrics.SignIn("influxdb", "failure")
-		writeError(w, errUnauthorized, true)
-		return
-	case auth.ELocked:
-		// Exactly a wrong password's answer: a lockout must not tell an
-		// attacker that the account exists or that it is being guessed.
-		h.opt.Metrics.SignIn("influxdb", "locked")
+	case auth.EUnauthorized, auth.ELocked, auth.EInvalid:
+		// A lockout answers exactly as a wrong password: it must not tell
+		// an attacker that the login is being guessed. An empty name or
+		// password is a wrong one too, as in InfluxDB.
 		writeError(w, errUnauthorized, true)
 		return
 	case auth.EInactive:
-		h.opt.Metrics.SignIn("influxdb", "inactive")
 		writeError(w, errInactive, true)
 		return
 	default:
-		h.opt.Metrics.SignIn("influxdb", "error")
 		h.fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: key, Path: "/api/", Expires: sess.ExpiresAt,
+		Name: CookieName, Value: in.Token, Path: "/api/", Expires: in.Session.ExpiresAt,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 	w.WriteHeader(http.StatusNoContent)

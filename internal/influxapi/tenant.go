@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
-	"github.com/sessiond/sessiond/internal/tenantapi"
 )
 
 // The routes in this file are sessiond's management of the tenants of the
@@ -37,11 +36,22 @@ type tenantRequest struct {
 	RefreshTokenTTL        *string        `json:"refreshTokenTTL,omitempty"`
 }
 
-func (b tenantRequest) policy() tenantapi.PolicyUpdate {
-	return tenantapi.PolicyUpdate{
-		Disabled: b.Disabled, RestrictedCapabilities: b.RestrictedCapabilities, ClientHeaders: b.ClientHeaders,
-		RateLimits: b.RateLimits, AccessTokenTTL: b.AccessTokenTTL, RefreshTokenTTL: b.RefreshTokenTTL,
+func (b tenantRequest) policy() auth.PolicyUpdate {
+	p := auth.PolicyUpdate{
+		Disabled: b.Disabled, Restricted: b.RestrictedCapabilities,
+		AccessTokenTTL: b.AccessTokenTTL, RefreshTokenTTL: b.RefreshTokenTTL,
 	}
+	if b.ClientHeaders != nil {
+		ch := auth.ClientHeaders(*b.ClientHeaders)
+		p.ClientHeaders = &ch
+	}
+	if b.RateLimits != nil {
+		p.RateLimits = make(map[auth.Capability]int, len(b.RateLimits))
+		for c, n := range b.RateLimits {
+			p.RateLimits[auth.Capability(c)] = n
+		}
+	}
+	return p
 }
 
 type signingKeyResponse struct {
@@ -85,18 +95,18 @@ type tenantUserRequest struct {
 }
 
 func newTenantResponse(t *auth.Tenant, token string) tenantResponse {
-	p := tenantapi.PolicyOf(t)
+	p := t.Policy()
 	out := tenantResponse{
 		Links: map[string]string{"self": "/api/v2/tenants/" + t.ID, "sessions": "/api/v2/tenants/" + t.ID + "/sessions"},
 		ID:    t.ID, Name: t.Name, Token: token, Disabled: p.Disabled,
-		RestrictedCapabilities: nonNil(p.RestrictedCapabilities), ClientHeaders: p.ClientHeaders,
-		RateLimits: p.RateLimits, AccessTokenTTL: p.AccessTokenTTL.String(), RefreshTokenTTL: p.RefreshTokenTTL.String(),
+		RestrictedCapabilities: nonNil(p.Restricted), ClientHeaders: string(p.ClientHeaders),
+		RateLimits: make(map[string]int, len(p.RateLimits)), AccessTokenTTL: p.AccessTokenTTL.String(), RefreshTokenTTL: p.RefreshTokenTTL.String(),
 		SigningKeys: []signingKeyResponse{}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
-	if out.RateLimits == nil {
-		out.RateLimits = map[string]int{}
+	for c, n := range p.RateLimits {
+		out.RateLimits[string(c)] = n
 	}
-	for _, k := range tenantapi.Keys(t) {
+	for _, k := range t.Keys() {
 		kr := signingKeyResponse{ID: k.ID, Active: k.Active}
 		if !k.RetireAt.IsZero() {
 			at := k.RetireAt
@@ -158,7 +168,7 @@ func (h *Handler) handleCreateTenant(w http.ResponseWriter, r *http.Request, c *
 		writeError(w, apiError{codeInvalid, "tenant name is required"}, true)
 		return
 	}
-	t, token, err := tenantapi.CreateTenant(r.Context(), h.svc, *body.Name, body.policy())
+	t, token, err := h.svc.CreateTenant(r.Context(), auth.NewTenant{Name: *body.Name, Policy: body.policy()})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -224,7 +234,7 @@ func (h *Handler) handlePatchTenant(w http.ResponseWriter, r *http.Request, c *c
 		}
 		name = *body.Name
 	}
-	t, err := tenantapi.UpdateTenant(r.Context(), h.svc, id, name, body.policy())
+	t, err := h.svc.UpdateTenant(r.Context(), id, auth.TenantUpdate{Name: name, Policy: body.policy()})
 	if err != nil {
 		h.tenantFail(w, r, err)
 		return
@@ -252,7 +262,7 @@ func (h *Handler) handleRotateTenantKey(w http.ResponseWriter, r *http.Request, 
 	if !ok {
 		return
 	}
-	t, err := tenantapi.RotateKey(r.Context(), h.svc, id)
+	t, err := h.svc.RotateSigningKey(r.Context(), id)
 	if err != nil {
 		h.tenantFail(w, r, err)
 		return
@@ -278,14 +288,28 @@ func (h *Handler) handlePatchTenantUser(w http.ResponseWriter, r *http.Request, 
 		writeError(w, errUserNotFound, true)
 		return
 	}
-	u, t, err := tenantapi.UpdateUser(r.Context(), h.svc, id, userID, tenantapi.UserChange{RestrictedCapabilities: body.RestrictedCapabilities, Status: body.Status})
+	var state *auth.UserState
+	if body.Status != nil {
+		st := auth.UserState(*body.Status)
+		if st != auth.StateActive && st != auth.StateSuspended && st != auth.StateTerminated {
+			writeError(w, apiError{codeInvalid, "status must be active, suspended or terminated"}, true)
+			return
+		}
+		state = &st
+	}
+	u, err := h.svc.UpdateUser(r.Context(), id, userID, auth.UserUpdate{State: state, Restricted: body.RestrictedCapabilities})
+	if err != nil {
+		h.tenantFail(w, r, err)
+		return
+	}
+	t, err := h.svc.Tenant(r.Context(), id)
 	if err != nil {
 		h.tenantFail(w, r, err)
 		return
 	}
 	respond(w, http.StatusOK, tenantUserResponse{
-		ID: u.ID, TenantID: u.TenantID, Email: u.Email, Status: tenantapi.UserStatus(u),
-		RestrictedCapabilities: nonNil(tenantapi.UserRestrictions(t, u.ID)),
+		ID: u.ID, TenantID: u.TenantID, Email: u.Email, Status: u.Status(),
+		RestrictedCapabilities: nonNil(t.UserRestrictions(u.ID)),
 	})
 }
 
@@ -319,7 +343,7 @@ func (h *Handler) handleRevokeTenantSession(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	if _, err := h.svc.RevokeSession(r.Context(), id, "", r.PathValue("sessionID")); err != nil {
+	if _, err := h.svc.RevokeSession(r.Context(), auth.Reach{TenantID: id, Admin: true}, r.PathValue("sessionID")); err != nil {
 		h.tenantFail(w, r, err)
 		return
 	}

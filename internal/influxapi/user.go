@@ -171,7 +171,7 @@ func (h *Handler) handlePatchUser(w http.ResponseWriter, r *http.Request, c *cal
 		h.fail(w, r, err)
 		return
 	}
-	u, err := h.svc.UpdateUser(r.Context(), tenant, id, auth.UserUpdate{Name: body.Name, State: st})
+	u, err := h.svc.UpdateUser(r.Context(), tenant, id, auth.UserUpdate{Name: body.Name, State: st, Restricted: body.RestrictedCapabilities})
 	if auth.ErrorCode(err) == auth.EConflict && body.Name != nil {
 		writeError(w, apiError{codeConflict, "user with name " + *body.Name + " already exists"}, true)
 		return
@@ -180,7 +180,16 @@ func (h *Handler) handlePatchUser(w http.ResponseWriter, r *http.Request, c *cal
 		h.fail(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, newUserResponse(u))
+	if body.RestrictedCapabilities == nil {
+		respond(w, http.StatusOK, newUserResponse(u))
+		return
+	}
+	t, err := h.svc.Tenant(r.Context(), tenant)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, restrictedUserResponse{newUserResponse(u), nonNil(t.UserRestrictions(u.ID))})
 }
 
 func (h *Handler) handleDeleteUser(w http.ResponseWriter, r *http.Request, c *caller) {

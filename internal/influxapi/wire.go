@@ -45,6 +45,16 @@ type userRequest struct {
 	OAuthID *string           `json:"oauthID,omitempty"`
 	Status  *string           `json:"status,omitempty"`
 	Links   map[string]string `json:"links,omitempty"`
+	// RestrictedCapabilities is sessiond's: what is switched off for the
+	// user (PATCH only), as on the tenant API's users.
+	RestrictedCapabilities *[]string `json:"restrictedCapabilities,omitempty"`
+}
+
+// restrictedUserResponse answers a PATCH that set restrictedCapabilities:
+// InfluxDB's user with sessiond's list beside it.
+type restrictedUserResponse struct {
+	userResponse
+	RestrictedCapabilities []string `json:"restrictedCapabilities"`
 }
 
 type passwordRequest struct {

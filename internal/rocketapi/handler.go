@@ -43,19 +43,14 @@ type Options struct {
 	RateLimit int
 	// RateWindow is the rate-limit window (DefaultRateWindow when 0).
 	RateWindow time.Duration
-	// HashedVerifiers bounds how many users' verifiers for {hashed}
-	// password logins are kept in memory (10000 when 0; negative turns
-	// {hashed} logins off).
-	HashedVerifiers int
 }
 
 // Handler serves /api/v1.
 type Handler struct {
-	svc    *auth.Service
-	opt    Options
-	log    *slog.Logger
-	root   http.Handler
-	hashed *verifiers
+	svc  *auth.Service
+	opt  Options
+	log  *slog.Logger
+	root http.Handler
 }
 
 // New returns the /api/v1 handler.
@@ -72,10 +67,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = DefaultRateWindow
 	}
-	if opt.HashedVerifiers == 0 {
-		opt.HashedVerifiers = 10000
-	}
-	h := &Handler{svc: svc, opt: opt, log: opt.Logger, hashed: newVerifiers(opt.HashedVerifiers)}
+	h := &Handler{svc: svc, opt: opt, log: opt.Logger}
 	mux := http.NewServeMux()
 	h.routes(mux)
 	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
@@ -126,7 +118,7 @@ func (h *Handler) handle(mux *http.ServeMux, method, name string, acc access, fn
 			var err error
 			c, err = h.authenticate(r.Context(), r)
 			if err != nil {
-				h.fail(w, r, translate(err, errLoggedOut))
+				h.failErr(w, r, err, errLoggedOut)
 				return
 			}
 			if acc == admin && !c.user.Admin {
@@ -148,22 +140,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.Ser
 // Panic answers a request whose handler panicked.
 func (h *Handler) Panic(w http.ResponseWriter, r *http.Request) { writeError(w, errInternal) }
 
-// fail writes e and logs the server-side ones.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
-	if e.status >= 500 {
-		h.log.Error("request failed", "request_id", httpkit.RequestID(r.Context()), "route", r.Pattern, "status", e.status)
-	}
-	writeError(w, e)
-}
-
 // failErr translates err (ENotFound as notFound) and writes it, logging
-// the cause of server-side failures.
+// the cause of server-side failures, with Retry-After when the core says
+// when to retry.
 func (h *Handler) failErr(w http.ResponseWriter, r *http.Request, err error, notFound *apiError) {
-	e := translate(err, notFound)
-	if e.status >= 500 {
-		h.log.Error("request failed", "request_id", httpkit.RequestID(r.Context()), "route", r.Pattern, "err", err)
-	}
-	writeError(w, e)
+	httpkit.LogFailure(h.log, r, err)
+	httpkit.SetRetryAfter(w, err)
+	writeError(w, translate(err, notFound))
 }
 
 // authenticate finds the caller from X-User-Id and X-Auth-Token: a live

@@ -1,7 +1,6 @@
 package rocketapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -25,6 +24,8 @@ type credentials struct {
 // (user as a name, an address or {username}|{email}; username; email) and
 // a password (plain, {hashed} or Meteor's {digest, algorithm:"sha-256"}).
 // The 2FA code and anything else is ignored: sessiond has no second factor.
+// A digest is checked by the core against the verifier it keeps beside
+// every password hash.
 func readCredentials(p params) (credentials, *apiError) {
 	var c credentials
 	if v, ok := p["resume"]; ok {
@@ -96,10 +97,12 @@ func client(r *http.Request) auth.Client {
 	return c
 }
 
-// handleLogin is POST /api/v1/login. Every password login starts a core
-// session of origin rocketchat lasting LoginExpiration; a {resume} login
-// answers with the same token and session, as Meteor's resume handler
-// does, without extending it.
+// handleLogin is POST /api/v1/login. A password login (plain, or its
+// SHA-256 digest) starts a core session of origin rocketchat lasting
+// LoginExpiration; a {resume} login answers with the same token and
+// session, as Meteor's resume handler does, without extending it, and the
+// session records the resuming client. Both are one call to the core's
+// sign-in entry, which owns the lockout, the audit event and the metric.
 func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller) {
 	p, err := h.bodyParams(w, r)
 	if err != nil {
@@ -108,109 +111,44 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller)
 	}
 	cred, e := readCredentials(p)
 	if e != nil {
-		h.opt.Metrics.SignIn("rocketchat", "failure")
 		writeError(w, e)
 		return
 	}
-	ctx := r.Context()
-	var (
-		sess  *auth.Session
-		token string
-		u     *auth.User
-	)
+	a := auth.Attempt{
+		TenantID: tenant, Login: cred.login, Origin: auth.OriginRocket, Client: client(r),
+		Format: auth.DefaultTokenFormat, Length: h.opt.LoginExpiration,
+	}
+	if cred.byEmail {
+		a.LoginKind = auth.LoginNameOrEmail
+	}
 	switch {
 	case cred.resume != "":
-		sess, u, err = h.svc.Authenticate(ctx, cred.resume, auth.CheckOptions{})
-		if err == nil && sess.TenantID != tenant {
-			err = auth.ErrUnauthenticated
-		}
-		token = cred.resume
+		a.Credential = auth.Resume{Token: cred.resume}
 	case cred.plain != nil:
-		sess, token, u, err = h.svc.SignIn(ctx, auth.SignInRequest{
-			TenantID: tenant, Login: cred.login, Password: *cred.plain, ByEmail: cred.byEmail,
-			Origin: auth.OriginRocket, Client: client(r), Format: auth.DefaultTokenFormat, Length: h.opt.LoginExpiration,
-		})
-		if err == nil {
-			h.keepVerifier(ctx, u, *cred.plain)
-		}
+		a.Credential = auth.Password{Secret: *cred.plain}
 	default:
-		sess, token, u, err = h.signInHashed(ctx, r, cred)
+		a.Credential = auth.PasswordDigest{SHA256: cred.digest}
 	}
+	in, err := h.svc.SignIn(r.Context(), a)
 	switch code := auth.ErrorCode(err); {
 	case err == nil:
-		h.opt.Metrics.SignIn("rocketchat", "success")
-	case cred.resume != "" && (code == auth.EUnauthorized || code == auth.EInactive):
-		h.opt.Metrics.SignIn("rocketchat", "failure")
+	case cred.resume != "" && (code == auth.EUnauthorized || code == auth.EInactive || code == auth.ELocked || code == auth.EInvalid):
 		writeError(w, errResumeFailed)
 		return
-	case code == auth.EUnauthorized || code == auth.ELocked:
-		// A locked account answers exactly as a wrong password, so that
-		// a lockout does not reveal that the account exists.
-		outcome := "failure"
-		if code == auth.ELocked {
-			outcome = "locked"
-		}
-		h.opt.Metrics.SignIn("rocketchat", outcome)
+	case code == auth.EUnauthorized || code == auth.ELocked || code == auth.EInvalid:
+		// A locked login answers exactly as a wrong password, so that a
+		// lockout does not tell an attacker the login is being guessed.
 		writeError(w, errLoginFailed)
 		return
 	case code == auth.EInactive:
-		h.opt.Metrics.SignIn("rocketchat", "inactive")
 		writeError(w, errNotActivated)
 		return
 	default:
-		h.opt.Metrics.SignIn("rocketchat", "error")
 		h.failErr(w, r, err, nil)
 		return
 	}
 	respond(w, http.StatusOK, loginResponse{
-		Status: "success", Data: loginData{UserID: u.ID, AuthToken: token, Me: newMe(u, r)}, Success: true,
-	})
-}
-
-// keepVerifier makes the {hashed} verifier of u after a plain-password
-// login, unless one already exists for its current password hash. It
-// costs one more password hash, once per user and password; a failure
-// only means {hashed} logins keep failing for now.
-func (h *Handler) keepVerifier(ctx context.Context, u *auth.User, pw string) {
-	if !h.hashed.enabled() || u.PasswordHash == "" {
-		return
-	}
-	if _, ok := h.hashed.get(u.ID, u.PasswordHash); ok {
-		return
-	}
-	v, err := h.svc.Hasher().Hash(ctx, digest(pw))
-	if err != nil {
-		h.log.Debug("hashed-password verifier not made", "user", u.ID, "err", err)
-		return
-	}
-	h.hashed.put(u.ID, u.PasswordHash, v)
-}
-
-// signInHashed checks a {hashed} password against the verifier kept for
-// the user, through the core's sign-in so the lockout, the dummy hash for
-// unknown users, the audit event and the new session are SignIn's.
-// Failures look like SignIn's.
-func (h *Handler) signInHashed(ctx context.Context, r *http.Request, cred credentials) (*auth.Session, string, *auth.User, error) {
-	req := auth.SignInRequest{
-		TenantID: tenant, Login: cred.login, Password: cred.digest, ByEmail: cred.byEmail,
-		Origin: auth.OriginRocket, Client: client(r), Format: auth.DefaultTokenFormat, Length: h.opt.LoginExpiration,
-	}
-	return h.svc.SignInWith(ctx, req, func(ctx context.Context, u *auth.User) error {
-		verifier, ok := h.hashed.get(u.ID, u.PasswordHash)
-		if !ok {
-			if err := h.svc.Hasher().VerifyDummy(ctx, cred.digest); err != nil {
-				return err
-			}
-			return auth.ErrBadCredentials
-		}
-		good, _, err := h.svc.Hasher().Verify(ctx, verifier, cred.digest)
-		if err != nil {
-			return err
-		}
-		if !good {
-			return auth.ErrBadCredentials
-		}
-		return nil
+		Status: "success", Data: loginData{UserID: in.User.ID, AuthToken: in.Token, Me: newMe(in.User, r)}, Success: true,
 	})
 }
 

@@ -87,6 +87,13 @@ func sessionID(p params) (string, *apiError) {
 	return p["sessionId"].(string), nil
 }
 
+// reach is who the caller's session routes reach: their own sessions, or
+// for an admin (who runs this Rocket.Chat, the server's operator) every
+// session of every tenant, whichever API made it.
+func reach(c *caller, admin bool) auth.Reach {
+	return auth.Reach{TenantID: tenant, UserID: c.user.ID, Operator: admin && c.user.Admin}
+}
+
 // handleInfo is GET /api/v1/sessions/info?sessionId=: one of the caller's
 // sessions. Another user's looks absent.
 func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -95,10 +102,7 @@ func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request, c *caller) 
 		writeError(w, e)
 		return
 	}
-	s, err := h.svc.Session(r.Context(), tenant, id)
-	if err == nil && s.UserID != c.user.ID {
-		err = auth.ErrSessionNotFound
-	}
+	s, err := h.svc.SessionFor(r.Context(), reach(c, false), id)
 	if err != nil {
 		h.failErr(w, r, err, errNoSession)
 		return
@@ -107,15 +111,15 @@ func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 // handleInfoAdmin is GET /api/v1/sessions/info.admin?sessionId=: any
-// session of the tenant, with its user. sessionId is the exact ID, not a
-// pattern as in Rocket.Chat.
+// session, with its user. sessionId is the exact ID, not a pattern as in
+// Rocket.Chat.
 func (h *Handler) handleInfoAdmin(w http.ResponseWriter, r *http.Request, c *caller) {
 	id, e := sessionID(queryParams(r))
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	s, err := h.svc.Session(r.Context(), tenant, id)
+	s, err := h.svc.SessionFor(r.Context(), reach(c, true), id)
 	if err != nil {
 		h.failErr(w, r, err, errNoSession)
 		return
@@ -133,16 +137,16 @@ func (h *Handler) handleInfoAdmin(w http.ResponseWriter, r *http.Request, c *cal
 // from the next request on. Another user's session, or an unknown one, is
 // "Session not found".
 func (h *Handler) handleLogoutMe(w http.ResponseWriter, r *http.Request, c *caller) {
-	h.logout(w, r, c.user.ID)
+	h.logout(w, r, reach(c, false))
 }
 
 // handleLogoutAdmin is POST /api/v1/sessions/logout {sessionId}: it ends
-// any session of the tenant.
-func (h *Handler) handleLogoutAdmin(w http.ResponseWriter, r *http.Request, _ *caller) {
-	h.logout(w, r, "")
+// any session, of any tenant and whichever API made it.
+func (h *Handler) handleLogoutAdmin(w http.ResponseWriter, r *http.Request, c *caller) {
+	h.logout(w, r, reach(c, true))
 }
 
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request, owner string) {
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, by auth.Reach) {
 	p, err := h.bodyParams(w, r)
 	if err != nil {
 		h.failErr(w, r, err, nil)
@@ -153,7 +157,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, owner string) {
 		writeError(w, e)
 		return
 	}
-	if _, err := h.svc.RevokeSession(r.Context(), tenant, owner, id); err != nil {
+	if _, err := h.svc.RevokeSession(r.Context(), by, id); err != nil {
 		h.failErr(w, r, err, errNoSession)
 		return
 	}

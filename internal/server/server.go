@@ -63,6 +63,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	if now == nil {
 		now = time.Now
 	}
+	log = slog.New(newDedupHandler(log.Handler(), dedupInterval, time.Now))
 	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, RedisPrefix: cfg.RedisKeyPrefix, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
@@ -71,10 +72,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	if cfg.PasswordHashCost != nil {
 		cost = *cfg.PasswordHashCost
 	}
-	auditor, closeAudit, err := openAudit(cfg.AuditLog, os.Stderr, log)
+	auditLog, closeAudit, err := openAudit(cfg.AuditLog, os.Stderr, log)
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	metrics := httpkit.NewMetrics()
+	// The core's events feed the metrics as well as the audit log: one
+	// event per sign-in, counted in one place.
+	auditor := auth.Auditors{metrics}
+	if auditLog != nil {
+		auditor = append(auditor, auditLog)
 	}
 	svc := auth.NewService(auth.Config{
 		Users: st.Users, Tenants: st.Tenants, Tokens: st.Tokens, Sessions: st.Sessions,
@@ -95,7 +103,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		closeAudit()
 		return nil, fmt.Errorf("initialise: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: httpkit.NewMetrics(), started: now(), closeAudit: closeAudit}
+	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: metrics, started: now(), closeAudit: closeAudit}
 	for _, c := range st.Collectors {
 		a.metrics.Register(c)
 	}
@@ -116,6 +124,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 
 // Limiter returns the shared rate-limit counters.
 func (a *App) Limiter() auth.Limiter { return a.stores.Limiter }
+
+// Sessions returns the session store, for fixtures that fill it (the
+// benchmark); the server itself reaches it only through the Service.
+func (a *App) Sessions() auth.SessionStore { return a.stores.Sessions }
 
 // Service returns the core service.
 func (a *App) Service() *auth.Service { return a.svc }
@@ -138,15 +150,14 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("/api/v1/", rocket)
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
-	proxies, _ := tenantapi.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
 	tenants := tenantapi.New(a.svc, tenantapi.Options{
-		Metrics: a.metrics, Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes, TrustedProxies: proxies,
+		Metrics: a.metrics, Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes,
 		SigninLimit: a.cfg.TenantSigninLimit, SignupLimit: a.cfg.TenantSignupLimit,
 	})
 	mux.Handle("/auth/", tenants)
 	a.panics = append(a.panics, panicRoute{"/auth/", tenants.Panic})
 	pages := ui.New(a.svc, ui.Options{
-		Limiter: a.Limiter(), Metrics: a.metrics, Logger: a.log,
+		Metrics: a.metrics, Logger: a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
 	})
 	mux.Handle("/ui/", pages)
@@ -157,7 +168,12 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /ping", a.handlePing)
 	mux.HandleFunc("HEAD /ping", a.handlePing)
 	mux.Handle("GET /metrics", a.metrics.Handler())
-	return httpkit.Wrap(mux, a.log, a.metrics, a.panicWriter)
+	trusted, _ := httpkit.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
+	header, _ := httpkit.ProxyHeader(a.cfg.TrustedProxyHeader)
+	return httpkit.Wrap(mux, httpkit.WrapOptions{
+		Log: a.log, Metrics: a.metrics, Panic: a.panicWriter,
+		Proxies: &httpkit.Proxies{Trusted: trusted, Header: header},
+	})
 }
 
 func (a *App) panicWriter(r *http.Request) httpkit.PanicWriter {

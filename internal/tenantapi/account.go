@@ -23,8 +23,8 @@ func (h *Handler) handleLogout(w http.ResponseWriter, r *http.Request, rq *reque
 		h.fail(w, r, errMissingUser)
 		return
 	}
-	if rq.status != presenceLoggedOut {
-		if err := h.svc.SetPresence(r.Context(), rq.tenant.ID, rq.user.ID, presenceLoggedOut); err != nil {
+	if rq.status != auth.PresenceLoggedOut {
+		if err := h.svc.SetPresence(r.Context(), rq.tenant.ID, rq.user.ID, auth.PresenceLoggedOut); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -110,7 +110,7 @@ func (h *Handler) handleRevokeSession(w http.ResponseWriter, r *http.Request, rq
 		h.fail(w, r, errSessionNotFound)
 		return
 	}
-	_, err := h.svc.RevokeSession(r.Context(), rq.tenant.ID, rq.user.ID, id)
+	_, err := h.svc.RevokeSession(r.Context(), auth.Reach{TenantID: rq.tenant.ID, UserID: rq.user.ID}, id)
 	if auth.ErrorCode(err) == auth.ENotFound {
 		err = errSessionNotFound
 	}
@@ -136,21 +136,17 @@ func (h *Handler) handleRevokeOthers(w http.ResponseWriter, r *http.Request, rq 
 	h.respond(w, r, http.StatusOK, revokedResponse{Success: true, Revoked: n})
 }
 
-// capResetPassword is the reference's password reset, which needs an OTP
-// module sessiond does not have yet.
-const capResetPassword = "reset-password"
-
 // handleNotServed answers a capability of the reference that sessiond
 // does not serve yet: RESTRICTED_CAPABILITY, never a 404 or a 500.
 func (h *Handler) handleNotServed(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.fail(w, r, restrictedError(capResetPassword))
+	h.fail(w, r, auth.RestrictedError(string(auth.CapResetPassword)))
 }
 
 // handleJWKS is GET /auth/.well-known/jwks.json: the tenant's public keys
 // that still verify, as a bare JWK Set (RFC 7517) so that JWT libraries
 // read it as is.
 func (h *Handler) handleJWKS(w http.ResponseWriter, r *http.Request, rq *request) {
-	b, err := json.Marshal(h.publicKeys(rq.tenant))
+	b, err := json.Marshal(newJWKS(h.svc.PublicKeys(rq.tenant)))
 	if err != nil {
 		h.fail(w, r, err)
 		return

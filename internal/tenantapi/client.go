@@ -3,7 +3,6 @@ package tenantapi
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
@@ -32,68 +31,12 @@ func canonical(names []string) []string {
 // maxHeaderValue is the longest client header value accepted.
 const maxHeaderValue = 128
 
-// ParseProxies reads a comma-separated list of trusted proxy addresses or
-// CIDR prefixes.
-func ParseProxies(list string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, f := range strings.Split(list, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(f); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", f)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
-}
-
-func (h *Handler) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range h.proxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// clientIP is the socket peer, unless that peer is a trusted proxy: then
-// the right-most X-Forwarded-For address that is not itself a trusted
-// proxy. Nothing a client sends can move the address otherwise.
-func (h *Handler) clientIP(r *http.Request) string {
-	peer := httpkit.ClientIP(r)
-	a, err := netip.ParseAddr(peer)
-	if err != nil || len(h.proxies) == 0 || !h.trusted(a) {
-		return peer
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return a.Unmap().String() // a malformed hop: trust nothing beyond the proxy
-		}
-		if !h.trusted(hop) {
-			return hop.Unmap().String()
-		}
-		a = hop
-	}
-	return a.Unmap().String()
-}
-
 // readClient reads the caller's client headers. Malformed values are
 // always refused; missing ones only when the tenant requires them. The
 // values are kept in Device only when keep is set (routes that start a
 // session); other routes just check them.
-func readClient(r *http.Request, ip string, require, keep bool) (auth.Client, map[string][]string) {
+func readClient(r *http.Request, require, keep bool) (auth.Client, map[string][]string) {
 	c := httpkit.Client(r)
-	c.IP = ip
 	var bad map[string][]string
 	problem := func(name, msg string) {
 		if bad == nil {

@@ -63,10 +63,6 @@ func validationError(fields map[string][]string) *apiError {
 	return &apiError{validationMessage, codeValidation, http.StatusBadRequest, fields}
 }
 
-func restrictedError(capability string) *apiError {
-	return &apiError{"Capability " + capability + " is restricted", codeRestricted, http.StatusForbidden, nil}
-}
-
 func methodNotAllowed() *apiError {
 	return &apiError{"Method Not Allowed", codeMethodNotAllowed, http.StatusMethodNotAllowed, nil}
 }
@@ -81,6 +77,9 @@ func translate(err error) *apiError {
 	msg := auth.ErrorMessage(err)
 	switch auth.ErrorCode(err) {
 	case auth.EInvalid:
+		if f := auth.FieldErrors(err); f != nil {
+			return validationError(wireFields(f))
+		}
 		return &apiError{msg, codeBadRequest, http.StatusBadRequest, nil}
 	case auth.EPasswordRule:
 		return validationError(map[string][]string{"password": {msg}})
@@ -130,11 +129,26 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, status int, da
 	h.write(w, r, status, envelope{Data: data})
 }
 
-// fail writes err in the envelope, logging what an operator must see.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := translate(err)
-	if e.Status >= http.StatusInternalServerError {
-		h.log.Error("request failed", "request_id", httpkit.RequestID(r.Context()), "route", r.Pattern, "err", err)
+// wireFields renames the core's field names to this API's.
+func wireFields(f map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(f))
+	for k, v := range f {
+		switch k {
+		case auth.FieldLogin:
+			k = "email"
+		case auth.FieldDevice:
+			k = "x-device-id"
+		}
+		out[k] = append(out[k], v...)
 	}
+	return out
+}
+
+// fail writes err in the envelope, logging what an operator must see,
+// with Retry-After when the core says when to retry.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpkit.LogFailure(h.log, r, err)
+	httpkit.SetRetryAfter(w, err)
+	e := translate(err)
 	h.write(w, r, e.Status, envelope{Error: e})
 }

@@ -67,31 +67,22 @@ func (f *form) oneOf(field string, allowed []string) string {
 	return s
 }
 
-// err reports unknown fields and returns a VALIDATION_ERROR holding every
-// problem, or nil.
-func (f *form) err() error {
+// problems adds a problem for every field not read and returns them all,
+// or nil.
+func (f *form) problems() map[string][]string {
 	for k := range f.raw {
 		if !slices.Contains(f.seen, k) {
 			f.problem(k, "is not allowed")
 		}
 	}
-	if f.bad != nil {
-		return validationError(f.bad)
-	}
-	return nil
+	return f.bad
 }
 
-// validEmail is a practical check: one @, a dot in the domain, no spaces
-// or controls, at most 254 bytes.
-func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || len(s) > 254 || !strings.Contains(s[at+1:], ".") {
-		return false
+// err returns a VALIDATION_ERROR holding every problem (unknown fields
+// included), or nil.
+func (f *form) err() error {
+	if bad := f.problems(); bad != nil {
+		return validationError(bad)
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] == 0x7f {
-			return false
-		}
-	}
-	return strings.IndexByte(s[:at], '@') < 0
+	return nil
 }

@@ -10,10 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
@@ -37,8 +34,6 @@ type Options struct {
 	// endpoints (30 and 10 when 0); tenants may override them.
 	SigninLimit int
 	SignupLimit int
-	// TrustedProxies are the peers whose X-Forwarded-For is believed.
-	TrustedProxies []netip.Prefix
 }
 
 // Handler serves /auth.
@@ -48,19 +43,19 @@ type Handler struct {
 	log     *slog.Logger
 	limiter auth.Limiter
 	maxBody int64
-	limits  map[string]int
-	proxies []netip.Prefix
-	keys    keyCache
+	limits  map[auth.Capability]int
 	// verified keeps tokens whose signature and claims were checked.
 	verified *verifiedCache
-	tenants  sync.Map // auth.Hash of the tenant token -> *cachedTenant
 	root     http.Handler
 }
 
 // defaultLimits are the reference's hourly per-IP limits; an endpoint
 // without one is not limited unless its tenant sets one.
-func defaultLimits() map[string]int {
-	return map[string]int{CapLogout: 30, CapRefresh: 20, CapTerminate: 10, CapSignin: 30, CapSignup: 10, capResetPassword: 10}
+func defaultLimits() map[auth.Capability]int {
+	return map[auth.Capability]int{
+		auth.CapLogout: 30, auth.CapRefresh: 20, auth.CapTerminate: 10,
+		auth.CapSignin: 30, auth.CapSignup: 10, auth.CapResetPassword: 10,
+	}
 }
 
 // New returns the /auth handler.
@@ -71,13 +66,13 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = httpkit.MaxBody
 	}
-	h := &Handler{svc: svc, metrics: opt.Metrics, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(), proxies: opt.TrustedProxies,
+	h := &Handler{svc: svc, metrics: opt.Metrics, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(),
 		verified: newVerifiedCache(verifiedCacheSize)}
 	if opt.SigninLimit > 0 {
-		h.limits[CapSignin] = opt.SigninLimit
+		h.limits[auth.CapSignin] = opt.SigninLimit
 	}
 	if opt.SignupLimit > 0 {
-		h.limits[CapSignup] = opt.SignupLimit
+		h.limits[auth.CapSignup] = opt.SignupLimit
 	}
 	mux := http.NewServeMux()
 	h.routes(mux)
@@ -87,22 +82,22 @@ func New(svc *auth.Service, opt Options) *Handler {
 
 // route says what an endpoint needs before its handler runs.
 type route struct {
-	capability string // "" for none
-	private    bool   // needs x-token
-	device     bool   // reads the client headers
+	capability auth.Capability // "" for none
+	private    bool            // needs x-token
+	device     bool            // reads the client headers
 }
 
 func (h *Handler) routes(mux *http.ServeMux) {
-	mux.Handle("POST /auth/signup", h.endpoint(route{CapSignup, false, true}, h.handleSignup))
-	mux.Handle("POST /auth/signin", h.endpoint(route{CapSignin, false, true}, h.handleSignin))
-	mux.Handle("POST /auth/refresh-token", h.endpoint(route{CapRefresh, false, true}, h.handleRefresh))
-	mux.Handle("GET /auth/logout", h.endpoint(route{CapLogout, true, true}, h.handleLogout))
-	mux.Handle("POST /auth/terminate", h.endpoint(route{CapTerminate, true, true}, h.handleTerminate))
-	mux.Handle("GET /auth/me", h.endpoint(route{CapMe, true, true}, h.handleMe))
-	mux.Handle("GET /auth/sessions", h.endpoint(route{CapSessions, true, true}, h.handleListSessions))
-	mux.Handle("DELETE /auth/sessions", h.endpoint(route{CapSessions, true, true}, h.handleRevokeOthers))
-	mux.Handle("DELETE /auth/sessions/{id}", h.endpoint(route{CapSessions, true, true}, h.handleRevokeSession))
-	mux.Handle("POST /auth/reset-password", h.endpoint(route{capResetPassword, false, true}, h.handleNotServed))
+	mux.Handle("POST /auth/signup", h.endpoint(route{auth.CapSignup, false, true}, h.handleSignup))
+	mux.Handle("POST /auth/signin", h.endpoint(route{auth.CapSignin, false, true}, h.handleSignin))
+	mux.Handle("POST /auth/refresh-token", h.endpoint(route{auth.CapRefresh, false, true}, h.handleRefresh))
+	mux.Handle("GET /auth/logout", h.endpoint(route{auth.CapLogout, true, true}, h.handleLogout))
+	mux.Handle("POST /auth/terminate", h.endpoint(route{auth.CapTerminate, true, true}, h.handleTerminate))
+	mux.Handle("GET /auth/me", h.endpoint(route{auth.CapMe, true, true}, h.handleMe))
+	mux.Handle("GET /auth/sessions", h.endpoint(route{auth.CapSessions, true, true}, h.handleListSessions))
+	mux.Handle("DELETE /auth/sessions", h.endpoint(route{auth.CapSessions, true, true}, h.handleRevokeOthers))
+	mux.Handle("DELETE /auth/sessions/{id}", h.endpoint(route{auth.CapSessions, true, true}, h.handleRevokeSession))
+	mux.Handle("POST /auth/reset-password", h.endpoint(route{auth.CapResetPassword, false, true}, h.handleNotServed))
 	mux.Handle("GET /auth/.well-known/jwks.json", h.endpoint(route{}, h.handleJWKS))
 }
 
@@ -147,39 +142,43 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 			return
 		}
 		rq := &request{tenant: t}
-		ip := h.clientIP(r)
-		if n := h.limitFor(t, rt.capability); n > 0 && !h.limit(w, r, t, rt.capability, ip, n) {
+		if n := h.limitFor(t, rt.capability); n > 0 && !h.limit(w, r, t, rt.capability, httpkit.ClientIP(r), n) {
 			return
 		}
 		if rt.device {
 			var bad map[string][]string
 			// Only public routes (sign-up, sign-in) start sessions and keep
 			// the client headers; private routes just check them.
-			rq.client, bad = readClient(r, ip, t.Settings[settingClientHeaders] != clientHeadersAccept, !rt.private)
+			rq.client, bad = readClient(r, t.ClientHeadersRequired(), !rt.private)
 			if bad != nil {
 				h.fail(w, r, validationError(bad))
 				return
 			}
 		}
-		if rt.capability != "" && restricted(t, "", rt.capability) {
-			h.fail(w, r, restrictedError(rt.capability))
-			return
+		// The reference's capability gate, before the body is read. For
+		// sign-in and sign-up the core's sign-in entry gates the method
+		// too (and this capability again).
+		if rt.capability != "" {
+			if err := t.Restricted(rt.capability, ""); err != nil {
+				h.fail(w, r, err)
+				return
+			}
 		}
 		if rt.private {
 			if err := h.authenticate(ctx, r, rq); err != nil {
 				h.fail(w, r, err)
 				return
 			}
-			if restricted(t, rq.user.ID, rt.capability) {
-				h.fail(w, r, restrictedError(rt.capability))
+			if err := t.Restricted(rt.capability, rq.user.ID); err != nil {
+				h.fail(w, r, err)
 				return
 			}
 			ctx = auth.WithActor(ctx, auth.Actor{UserID: rq.user.ID, TenantID: t.ID, SessionID: rq.session.ID})
 			r = r.WithContext(ctx)
 			// Using a still-valid token after a logout signs the user back
 			// in (the reference's rule); logout itself sets logged_out.
-			if rq.status == presenceLoggedOut && rt.capability != CapLogout {
-				if err := h.svc.SetPresence(ctx, t.ID, rq.user.ID, presenceLoggedIn); err != nil {
+			if rq.status == auth.PresenceLoggedOut && rt.capability != auth.CapLogout {
+				if err := h.svc.SetPresence(ctx, t.ID, rq.user.ID, auth.PresenceLoggedIn); err != nil {
 					h.fail(w, r, err)
 					return
 				}
@@ -189,41 +188,23 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 	})
 }
 
-// tenantCacheTTL bounds how long a tenant read from the store is reused:
-// a policy change, a disabled or a deleted tenant takes effect within it
-// on every instance (the core caches users on the check path the same
-// way). Sessions are never cached: revocation is immediate.
-const tenantCacheTTL = 2 * time.Second
-
-type cachedTenant struct {
-	t  *auth.Tenant // shared, never changed
-	at time.Time
-}
-
-// tenant resolves x-tenant-token.
+// tenant resolves x-tenant-token. The core keeps tenants in a cache that
+// every change to a tenant empties at once (on every instance sharing the
+// change feed), so a restriction or a disabled tenant takes effect with
+// the answer that made it.
 func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, error) {
 	tok := r.Header.Get(tenantTokenKey)
 	if tok == "" {
 		return nil, errMissingTenantToken
 	}
-	now := h.svc.Now()
-	key := auth.HashToken(tok)
-	var t *auth.Tenant
-	if v, ok := h.tenants.Load(key); ok && now.Sub(v.(*cachedTenant).at) < tenantCacheTTL {
-		t = v.(*cachedTenant).t
-	} else {
-		found, err := h.svc.TenantByToken(ctx, tok)
-		if auth.ErrorCode(err) == auth.EUnauthorized {
-			h.tenants.Delete(key)
-			return nil, errInvalidTenantToken
-		}
-		if err != nil {
-			return nil, err
-		}
-		t = found
-		h.tenants.Store(key, &cachedTenant{t: t, at: now})
+	t, err := h.svc.TenantByToken(ctx, tok)
+	if auth.ErrorCode(err) == auth.EUnauthorized {
+		return nil, errInvalidTenantToken
 	}
-	if t.Settings[settingDisabled] == settingTrue {
+	if err != nil {
+		return nil, err
+	}
+	if t.Disabled() {
 		return nil, errTenantDisabled
 	}
 	return t, nil
@@ -247,7 +228,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request
 	if err != nil {
 		return h.sessionFailure(ctx, rq.tenant.ID, c.userID, u, err, errInvalidUserToken)
 	}
-	rq.session, rq.user, rq.status = sess, u, status(u)
+	rq.session, rq.user, rq.status = sess, u, u.Status()
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // limit counts one request of capability c from ip against the tenant's
@@ -13,8 +14,8 @@ import (
 // RateLimit-Policy and RateLimit, and the de-facto X-RateLimit-*. It
 // reports whether the request may go on; when not, it has answered 429
 // (or the limiter's failure).
-func (h *Handler) limit(w http.ResponseWriter, r *http.Request, t *auth.Tenant, c, ip string, n int) bool {
-	key := "tenantapi|" + t.ID + "|" + c + "|" + ip
+func (h *Handler) limit(w http.ResponseWriter, r *http.Request, t *auth.Tenant, c auth.Capability, ip string, n int) bool {
+	key := "tenantapi|" + t.ID + "|" + string(c) + "|" + ip
 	res, err := h.limiter.Hit(r.Context(), key, n, limitWindow)
 	if err != nil {
 		h.fail(w, r, err)
@@ -22,11 +23,11 @@ func (h *Handler) limit(w http.ResponseWriter, r *http.Request, t *auth.Tenant, 
 	}
 	var secs int64 = 1
 	if !res.Reset.IsZero() {
-		secs = retryAfter(res.Reset.Sub(h.svc.Now()))
+		secs = httpkit.Seconds(res.Reset.Sub(h.svc.Now()))
 	}
 	reset := strconv.FormatInt(secs, 10)
 	limit, remaining := strconv.Itoa(n), strconv.Itoa(res.Remaining)
-	name := `"` + c + `-ip"`
+	name := `"` + string(c) + `-ip"`
 	hd := w.Header()
 	hd.Set("RateLimit-Policy", name+";q="+limit+";w="+strconv.Itoa(int(limitWindow/time.Second)))
 	hd.Set("RateLimit", name+";r="+remaining+";t="+reset)
@@ -41,10 +42,14 @@ func (h *Handler) limit(w http.ResponseWriter, r *http.Request, t *auth.Tenant, 
 	return true
 }
 
-// retryAfter is d in whole seconds, rounded up, at least 1.
-func retryAfter(d time.Duration) int64 {
-	if d <= 0 {
-		return 1
+// limitWindow is the window of every per-address limit of this API.
+const limitWindow = time.Hour
+
+// limitFor returns the hourly per-IP limit of capability c in tenant t
+// (0: not limited): the tenant's own, else the server's.
+func (h *Handler) limitFor(t *auth.Tenant, c auth.Capability) int {
+	if n, ok := t.RateLimit(c); ok {
+		return n
 	}
-	return int64((d + time.Second - 1) / time.Second)
+	return h.limits[c]
 }

@@ -4,195 +4,102 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
-// Presence statuses kept in auth.User.Presence; an empty one is logged_in.
-const (
-	presenceLoggedIn  = "logged_in"
-	presenceLoggedOut = "logged_out"
-)
-
-// metricsAPI labels this dialect's sign-ins in sessiond_signins_total.
-const metricsAPI = "tenant"
-
-// guestPrefix starts the user name of a guest; no valid email has a space.
-const guestPrefix = "guest "
-
-func isGuest(u *auth.User) bool { return strings.HasPrefix(u.Name, guestPrefix) }
-
-// status is the user's status in the reference's terms.
-func status(u *auth.User) string {
-	switch u.State {
-	case auth.StateActive:
-		if u.Presence == presenceLoggedOut {
-			return presenceLoggedOut
-		}
-		return presenceLoggedIn
-	case auth.StateTerminated:
-		return string(auth.StateTerminated)
+// methodNames are the sign-in methods a body may name.
+var methodNames = func() []string {
+	out := make([]string, len(auth.Methods))
+	for i, m := range auth.Methods {
+		out[i] = string(m)
 	}
-	return string(auth.StateSuspended)
-}
-
-// checkMethod answers RESTRICTED_CAPABILITY for a method the capability
-// does not allow, sessiond does not serve, or the tenant switched off.
-func checkMethod(t *auth.Tenant, method string, allowed ...string) error {
-	ok := false
-	for _, m := range allowed {
-		ok = ok || m == method
-	}
-	if !ok || !served(method) || restricted(t, "", method) {
-		return restrictedError(method)
-	}
-	return nil
-}
+	return out
+}()
 
 // handleSignup is POST /auth/signup {method:"password", email, password}:
 // a new user, signed in at once.
 func (h *Handler) handleSignup(w http.ResponseWriter, r *http.Request, rq *request) {
-	f, err := h.decode(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	method := f.oneOf("method", methods)
-	email := strings.ToLower(strings.TrimSpace(f.str("email", true)))
-	password := f.str("password", true)
-	if email != "" && !validEmail(email) {
-		f.problem("email", "must be a valid email")
-	}
-	h.checkPassword(f, password)
-	if err := f.err(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := checkMethod(rq.tenant, method, MethodPassword); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	u, err := h.svc.CreateUser(r.Context(), auth.NewUser{TenantID: rq.tenant.ID, Name: email, Email: email, Password: password})
-	if auth.ErrorCode(err) == auth.EConflict {
-		err = errUserExists
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.startSession(w, r, rq, u, true)
-}
-
-func (h *Handler) checkPassword(f *form, pw string) {
-	if pw == "" {
-		return
-	}
-	if err := h.svc.Policy().Check(pw); err != nil {
-		f.problem("password", auth.ErrorMessage(err))
-	}
+	h.signIn(w, r, rq, auth.CapSignup)
 }
 
 // handleSignin is POST /auth/signin: method password (email and password;
 // never creates a user) or guest (the user of x-device-id, created on
 // first use). The other methods of the reference are restricted.
 func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request, rq *request) {
+	h.signIn(w, r, rq, auth.CapSignin)
+}
+
+// signIn decodes a sign-in or sign-up body into one attempt at the core's
+// sign-in entry and answers its outcome. The core gates the method before
+// it looks at any other field, so an unserved or restricted method is
+// RESTRICTED_CAPABILITY whatever the body holds; the problems found here
+// in the other fields travel with the attempt and are reported after the
+// gate.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, rq *request, c auth.Capability) {
 	f, err := h.decode(w, r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	method := f.oneOf("method", methods)
-	switch method {
-	case MethodPassword:
-	case MethodGuest:
-		if err := f.err(); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if err := checkMethod(rq.tenant, method, methods...); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		h.guestSignin(w, r, rq)
+	method := auth.Method(f.oneOf("method", methodNames))
+	if method == "" {
+		h.fail(w, r, f.err())
 		return
+	}
+	a := auth.Attempt{
+		TenantID: rq.tenant.ID, Capability: c, Method: method,
+		Origin: auth.OriginTenant, Client: rq.client, Length: refreshTTL(rq.tenant),
+	}
+	switch method {
+	case auth.MethodPassword:
+		a.Login, a.LoginKind = f.str("email", false), auth.LoginEmail
+		a.Credential = auth.Password{Secret: f.str("password", false)}
+	case auth.MethodGuest:
+		a.Credential = auth.Guest{Device: rq.client.Device["x-device-id"]}
 	default:
-		// Methods sessiond does not serve are refused whatever their
-		// fields say.
+		// A method sessiond does not serve: the gate refuses it whatever
+		// its fields say, so none is read.
 		for k := range f.raw {
 			f.seen = append(f.seen, k)
 		}
-		err := f.err()
-		if err == nil {
-			err = checkMethod(rq.tenant, method, methods...)
-		}
-		h.fail(w, r, err)
-		return
 	}
-	email := strings.ToLower(strings.TrimSpace(f.str("email", true)))
-	password := f.str("password", true)
-	if email != "" && !validEmail(email) {
-		f.problem("email", "must be a valid email")
-	}
-	if err := f.err(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := checkMethod(rq.tenant, method, methods...); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	sess, _, u, err := h.svc.SignIn(r.Context(), auth.SignInRequest{
-		TenantID: rq.tenant.ID, Login: email, Password: password, ByEmail: true,
-		Origin: auth.OriginTenant, Client: rq.client, Length: refreshTTL(rq.tenant),
-	})
+	a.Problems = f.problems()
+	in, err := h.svc.SignIn(r.Context(), a)
 	switch auth.ErrorCode(err) {
 	case "":
-		h.metrics.SignIn(metricsAPI, "success")
 	case auth.EUnauthorized:
-		h.metrics.SignIn(metricsAPI, "failure")
 		h.fail(w, r, errInvalidCredentials)
 		return
 	case auth.EInactive:
-		// The password was right: say why the account cannot sign in.
-		h.metrics.SignIn(metricsAPI, "inactive")
-		h.fail(w, r, h.inactive(r.Context(), rq.tenant.ID, email))
+		// The credential was right: say why the account cannot sign in.
+		h.fail(w, r, h.inactive(r.Context(), rq.tenant.ID, a.Login, a.Credential))
+		return
+	case auth.EConflict:
+		h.fail(w, r, errUserExists)
 		return
 	case auth.ELocked:
-		// Too many failed sign-ins for the account or the address: the
+		// Too many failed sign-ins for the login or the address: the
 		// reference's 429, with when to try again.
-		h.metrics.SignIn(metricsAPI, "locked")
 		if until, ok := auth.LockedUntil(err); ok {
-			w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(until.Sub(h.svc.Now())), 10))
+			w.Header().Set("Retry-After", strconv.FormatInt(httpkit.Seconds(until.Sub(h.svc.Now())), 10))
 		}
 		h.fail(w, r, errTooManyRequests)
 		return
 	default:
-		h.metrics.SignIn(metricsAPI, "error")
 		h.fail(w, r, err)
 		return
 	}
-	if c := userRestriction(rq.tenant, u.ID, CapSignin, MethodPassword); c != "" {
-		h.svc.RevokeSession(context.WithoutCancel(r.Context()), rq.tenant.ID, u.ID, sess.ID)
-		h.fail(w, r, restrictedError(c))
-		return
-	}
-	h.signedIn(w, r, rq, u, sess, false)
-}
-
-// userRestriction returns the first of caps restricted for the user.
-func userRestriction(t *auth.Tenant, userID string, caps ...string) string {
-	for _, c := range caps {
-		if restricted(t, userID, c) {
-			return c
-		}
-	}
-	return ""
+	h.signedIn(w, r, rq, in.User, in.Session, in.NewUser)
 }
 
 // inactive explains a refused sign-in of a user who is not active.
-func (h *Handler) inactive(ctx context.Context, tenantID, login string) error {
+func (h *Handler) inactive(ctx context.Context, tenantID, login string, cred auth.Credential) error {
+	if g, ok := cred.(auth.Guest); ok {
+		login = "guest " + g.Device
+	}
 	u, err := h.svc.UserByLogin(ctx, tenantID, login)
 	if err != nil {
 		return errUserSuspended
@@ -203,57 +110,12 @@ func (h *Handler) inactive(ctx context.Context, tenantID, login string) error {
 	return errUserSuspended
 }
 
-// guestSignin signs in the guest of x-device-id, creating it on first use.
-func (h *Handler) guestSignin(w http.ResponseWriter, r *http.Request, rq *request) {
-	ctx := r.Context()
-	device := rq.client.Device["x-device-id"]
-	if device == "" {
-		h.fail(w, r, validationError(map[string][]string{"x-device-id": {"is required for guest sign-in"}}))
-		return
-	}
-	name := guestPrefix + device
-	u, err := h.svc.UserByName(ctx, rq.tenant.ID, name)
-	newUser := false
-	if auth.ErrorCode(err) == auth.ENotFound {
-		u, err = h.svc.CreateUser(ctx, auth.NewUser{TenantID: rq.tenant.ID, Name: name})
-		newUser = err == nil
-		if auth.ErrorCode(err) == auth.EConflict { // a parallel first sign-in made it
-			u, err = h.svc.UserByName(ctx, rq.tenant.ID, name)
-		}
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if e := stateError(u); e != nil {
-		h.fail(w, r, e)
-		return
-	}
-	if c := userRestriction(rq.tenant, u.ID, CapSignin, MethodGuest); c != "" {
-		h.fail(w, r, restrictedError(c))
-		return
-	}
-	h.startSession(w, r, rq, u, newUser)
-}
-
-// startSession starts a core session for an authenticated user and
-// answers the token pair.
-func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, rq *request, u *auth.User, newUser bool) {
-	sess, _, err := h.svc.StartSession(r.Context(), u, auth.OriginTenant, rq.client, auth.DefaultTokenFormat, refreshTTL(rq.tenant))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.metrics.SignIn(metricsAPI, "success")
-	h.signedIn(w, r, rq, u, sess, newUser)
-}
-
 // signedIn marks the user logged in and answers 201 with the token pair.
 // The session's own secret is never handed out: the tokens name the
 // session, and only its revocation or expiry ends them.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, rq *request, u *auth.User, sess *auth.Session, newUser bool) {
-	if u.Presence == presenceLoggedOut {
-		if err := h.svc.SetPresence(r.Context(), rq.tenant.ID, u.ID, presenceLoggedIn); err != nil {
+	if u.Presence == auth.PresenceLoggedOut {
+		if err := h.svc.SetPresence(r.Context(), rq.tenant.ID, u.ID, auth.PresenceLoggedIn); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -291,17 +153,17 @@ func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request, rq *requ
 		h.fail(w, r, h.sessionFailure(ctx, rq.tenant.ID, c.userID, u, err, errInvalidRefreshToken))
 		return
 	}
-	if restricted(rq.tenant, u.ID, CapRefresh) {
-		h.fail(w, r, restrictedError(CapRefresh))
+	if err := rq.tenant.Restricted(auth.CapRefresh, u.ID); err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	if u.Presence == presenceLoggedOut {
-		if err := h.svc.SetPresence(ctx, rq.tenant.ID, u.ID, presenceLoggedIn); err != nil {
+	if u.Presence == auth.PresenceLoggedOut {
+		if err := h.svc.SetPresence(ctx, rq.tenant.ID, u.ID, auth.PresenceLoggedIn); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
-	access, _ := ttls(rq.tenant)
+	access, _ := rq.tenant.TokenTTLs()
 	at, err := h.issue(ctx, rq.tenant, sess, typAccess, earliest(h.svc.Now().Add(access), sess.ExpiresAt))
 	if err != nil {
 		h.fail(w, r, err)
@@ -314,6 +176,6 @@ func (h *Handler) handleRefresh(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func refreshTTL(t *auth.Tenant) (d time.Duration) {
-	_, d = ttls(t)
+	_, d = t.TokenTTLs()
 	return d
 }

@@ -22,10 +22,7 @@ const (
 	issuer         = "sessiond"
 	audiencePrefix = "tenant:"
 	// clockLeeway is the skew between instances allowed on nbf and exp.
-	clockLeeway = 10 * time.Second
-	// retireMargin is how much longer than its tokens a rotated-out key
-	// keeps verifying.
-	retireMargin = clockLeeway + time.Minute
+	clockLeeway = auth.SigningKeyLeeway
 )
 
 // claims are a token's claims: sub is the user, sid the core session whose
@@ -44,7 +41,7 @@ type issued struct {
 
 // issue signs a token of kind typ for session s, valid until exp.
 func (h *Handler) issue(ctx context.Context, t *auth.Tenant, s *auth.Session, typ string, exp time.Time) (issued, error) {
-	k, err := h.signer(ctx, t)
+	k, err := h.svc.SigningKey(ctx, t)
 	if err != nil {
 		return issued{}, err
 	}
@@ -58,9 +55,9 @@ func (h *Handler) issue(ctx context.Context, t *auth.Tenant, s *auth.Session, ty
 		TenantID: t.ID, SessionID: s.ID,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
-	tok.Header["kid"] = k.kid
+	tok.Header["kid"] = k.ID
 	tok.Header["typ"] = typ
-	signed, err := tok.SignedString(k.priv)
+	signed, err := tok.SignedString(k.Key)
 	if err != nil {
 		return issued{}, auth.Internal("sign token", err)
 	}
@@ -69,7 +66,7 @@ func (h *Handler) issue(ctx context.Context, t *auth.Tenant, s *auth.Session, ty
 
 // pair signs an access and a refresh token for a new session.
 func (h *Handler) pair(ctx context.Context, t *auth.Tenant, s *auth.Session, newUser *bool) (*tokenResponse, error) {
-	access, _ := ttls(t)
+	access, _ := t.TokenTTLs()
 	refresh, err := h.issue(ctx, t, s, typRefresh, s.ExpiresAt)
 	if err != nil {
 		return nil, err
@@ -108,7 +105,7 @@ func (h *Handler) verify(ctx context.Context, t *auth.Tenant, raw, typ string) (
 	}
 	var (
 		c    claims
-		used *signingKey
+		used *auth.SigningKey
 	)
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
@@ -120,18 +117,12 @@ func (h *Handler) verify(ctx context.Context, t *auth.Tenant, raw, typ string) (
 			return nil, errors.New("wrong token kind")
 		}
 		kid, _ := tok.Header["kid"].(string)
-		k, ok := h.keys.key(t, kid, now)
-		if !ok && t.Settings[settingKeyPrefix+kid] == "" && auth.ValidID(kid) {
-			// The cached tenant may predate a rotation on another instance.
-			if fresh, err := h.svc.Tenant(ctx, t.ID); err == nil {
-				k, ok = h.keys.key(fresh, kid, now)
-			}
-		}
+		k, ok := h.svc.VerifyingKey(ctx, t, kid)
 		if !ok {
 			return nil, errors.New("unknown key")
 		}
 		used = k
-		return &k.priv.PublicKey, nil
+		return &k.Key.PublicKey, nil
 	})
 	if errors.Is(err, jwt.ErrTokenExpired) {
 		return verified{}, errExpired

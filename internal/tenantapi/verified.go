@@ -72,8 +72,8 @@ func keyOf(typ, tenantID, raw string) tokenKey {
 // verified it. Times are kept as seconds to keep entries small.
 type cachedToken struct {
 	v    verified
-	from int64       // nbf less the leeway; math.MinInt64 without nbf
-	key  *signingKey // shared, never changed
+	from int64            // nbf less the leeway; math.MinInt64 without nbf
+	key  *auth.SigningKey // shared, never changed
 }
 
 // within reports whether the entry may be served at now. Both ends are
@@ -129,7 +129,7 @@ func (c *verifiedCache) get(k tokenKey, t *auth.Tenant, now time.Time) (verified
 		return verified{}, false
 	}
 	if e.within(now) {
-		if raw, live := liveKey(t, e.key.kid, now); live && raw == e.key.raw {
+		if t.KeyLive(e.key, now) {
 			if old {
 				s.mu.Lock()
 				c.insert(s, k, e)

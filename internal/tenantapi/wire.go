@@ -1,6 +1,8 @@
 package tenantapi
 
 import (
+	"encoding/base64"
+	"math/big"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
@@ -102,11 +104,11 @@ type jwks struct {
 }
 
 func newUserResponse(u *auth.User, status string) userResponse {
-	method := MethodPassword
-	if isGuest(u) {
-		method = MethodGuest
+	method := auth.MethodPassword
+	if auth.IsGuest(u) {
+		method = auth.MethodGuest
 	}
-	return userResponse{ID: u.ID, Email: u.Email, Method: method, Status: status, CreatedAt: stamp(u.CreatedAt)}
+	return userResponse{ID: u.ID, Email: u.Email, Method: string(method), Status: status, CreatedAt: stamp(u.CreatedAt)}
 }
 
 func newSessionResponse(s *auth.Session, current string) sessionResponse {
@@ -118,4 +120,18 @@ func newSessionResponse(s *auth.Session, current string) sessionResponse {
 		ID: s.ID, Origin: string(s.Origin), CreatedAt: stamp(s.CreatedAt), ExpireAt: stamp(s.ExpiresAt),
 		LastSeenAt: stamp(s.LastSeen), IP: s.IP, UserAgent: s.UserAgent, Device: dev, Current: s.ID == current,
 	}
+}
+
+// newJWKS is a JWK Set (RFC 7517) of the public halves of keys.
+func newJWKS(keys []*auth.SigningKey) jwks {
+	out := jwks{Keys: []jwk{}}
+	for _, k := range keys {
+		pub := k.Key.PublicKey
+		out.Keys = append(out.Keys, jwk{
+			Kty: "RSA", Use: "sig", Alg: "RS256", Kid: k.ID,
+			N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+		})
+	}
+	return out
 }

@@ -163,7 +163,7 @@ func (h *Handler) handleUserSignOutSession(w http.ResponseWriter, r *http.Reques
 	m := "session"
 	if !auth.ValidID(sid) {
 		m = "gone"
-	} else if _, err := h.svc.RevokeSession(r.Context(), c.sess.TenantID, u.ID, sid); auth.ErrorCode(err) == auth.ENotFound {
+	} else if _, err := h.svc.RevokeSession(r.Context(), auth.Reach{TenantID: c.sess.TenantID, UserID: u.ID}, sid); auth.ErrorCode(err) == auth.ENotFound {
 		m = "gone"
 	} else if err != nil {
 		h.fail(w, r, err)

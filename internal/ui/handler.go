@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
@@ -28,14 +27,6 @@ const maxForm = 16 << 10
 
 // Options tune the pages.
 type Options struct {
-	// Limiter counts sign-in and password-change attempts. No throttling
-	// when nil.
-	Limiter auth.Limiter
-	// SignInLimit is how many sign-in attempts one IP may make for one
-	// login in SignInWindow (5 when 0); a success resets the count.
-	SignInLimit int
-	// SignInWindow is the throttling window (5 minutes when 0).
-	SignInWindow time.Duration
 	// EndSessionsOnPasswordChange ends the user's other sessions on every
 	// password change; when false the password form offers it as a choice.
 	EndSessionsOnPasswordChange bool
@@ -58,12 +49,6 @@ type Handler struct {
 func New(svc *auth.Service, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opt.SignInLimit <= 0 {
-		opt.SignInLimit = 5
-	}
-	if opt.SignInWindow <= 0 {
-		opt.SignInWindow = 5 * time.Minute
 	}
 	h := &Handler{svc: svc, opt: opt, log: opt.Logger, pages: loadPages(), static: staticFS(), cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
@@ -145,6 +130,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if auth.ErrorCode(err) == auth.EUnavailable {
 		status, msg = http.StatusServiceUnavailable, "The service is busy or unavailable. Please try again shortly."
 	}
-	h.log.Error("ui request failed", "request_id", httpkit.RequestID(r.Context()), "route", r.Pattern, "err", err)
+	httpkit.LogFailure(h.log, r, err)
+	httpkit.SetRetryAfter(w, err)
 	h.errorPage(w, r, status, msg)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,23 +49,20 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, c *call
 		again(http.StatusUnprocessableEntity, sentence(auth.ErrorMessage(err)))
 		return
 	}
-	limitKey := "ui-password:" + c.sess.TenantID + ":" + c.user.ID
-	if h.opt.Limiter != nil {
-		res, err := h.opt.Limiter.Hit(ctx, limitKey, h.opt.SignInLimit, h.opt.SignInWindow)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if !res.Allowed {
-			again(http.StatusTooManyRequests, h.tryAgain(w, "Too many attempts.", res.Reset))
-			return
-		}
-	}
 	err := h.svc.ChangePassword(ctx, c.sess.TenantID, c.user.ID, cur, next, d.EndOthers, c.sess.ID)
 	switch auth.ErrorCode(err) {
 	case "":
 	case auth.EForbidden:
 		again(http.StatusUnprocessableEntity, "Your current password is incorrect.")
+		return
+	case auth.ELocked:
+		// Wrong current passwords count against the user's name as failed
+		// sign-ins do.
+		until, ok := auth.LockedUntil(err)
+		if !ok {
+			until = h.svc.Now().Add(time.Minute)
+		}
+		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many attempts.", until))
 		return
 	case auth.EPasswordRule:
 		again(http.StatusUnprocessableEntity, sentence(auth.ErrorMessage(err)))
@@ -72,11 +70,6 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, c *call
 	default:
 		h.fail(w, r, err)
 		return
-	}
-	if h.opt.Limiter != nil {
-		if err := h.opt.Limiter.Reset(ctx, limitKey); err != nil {
-			h.log.Warn("ui password limiter reset failed", "request_id", httpkit.RequestID(ctx), "err", err)
-		}
 	}
 	if err := h.renew(w, r, c); err != nil {
 		h.fail(w, r, err)
@@ -92,11 +85,8 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, c *call
 // renew replaces the caller's UI session with a fresh one and sets its
 // cookie.
 func (h *Handler) renew(w http.ResponseWriter, r *http.Request, c *caller) error {
-	_, token, err := h.svc.StartSession(r.Context(), c.user, auth.OriginUI, httpkit.Client(r), auth.TokenFormat{}, 0)
+	_, token, err := h.svc.RotateSession(r.Context(), c.token, httpkit.Client(r))
 	if err != nil {
-		return err
-	}
-	if _, err := h.svc.SignOut(r.Context(), c.token); err != nil && auth.ErrorCode(err) != auth.EUnauthorized {
 		return err
 	}
 	setCookie(w, r, cookieSession, token)

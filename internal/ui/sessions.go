@@ -98,7 +98,7 @@ func (h *Handler) handleSignOutSession(w http.ResponseWriter, r *http.Request, c
 		h.redirect(w, r, "/ui/sessions?m=gone")
 		return
 	}
-	_, err := h.svc.RevokeSession(r.Context(), c.sess.TenantID, c.user.ID, id)
+	_, err := h.svc.RevokeSession(r.Context(), auth.Reach{TenantID: c.sess.TenantID, UserID: c.user.ID}, id)
 	switch auth.ErrorCode(err) {
 	case "":
 		h.redirect(w, r, "/ui/sessions?m=session")

@@ -84,72 +84,39 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	tenantID, tenantKey, known, err := h.signInTenant(ctx, r, &d)
+	tenantID, err := h.signInTenant(ctx, r, &d)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	limitKey := "ui-signin:" + httpkit.ClientIP(r) + ":" + tenantKey + ":" + auth.HashToken(strings.ToLower(login)).String()[:32]
-	if h.opt.Limiter != nil {
-		res, err := h.opt.Limiter.Hit(ctx, limitKey, h.opt.SignInLimit, h.opt.SignInWindow)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if !res.Allowed {
-			h.opt.Metrics.SignIn("ui", "locked")
-			again(http.StatusTooManyRequests, h.tryAgain(w, "Too many sign-in attempts.", res.Reset))
-			return
-		}
-	}
-
-	if !known {
-		// Spend the same hashing work as for a real user.
-		if err := h.svc.Hasher().VerifyDummy(ctx, password); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		h.opt.Metrics.SignIn("ui", "failure")
-		again(http.StatusUnauthorized, msgSignInFailed)
-		return
-	}
-	_, token, _, err := h.svc.SignIn(ctx, auth.SignInRequest{
-		TenantID: tenantID, Login: login, Password: password, Origin: auth.OriginUI, Client: httpkit.Client(r),
+	// One call to the core's sign-in entry: it throttles the login and
+	// the address (refusing a locked one before any hash), and treats a
+	// tenant that does not exist as an unknown login.
+	in, err := h.svc.SignIn(ctx, auth.Attempt{
+		TenantID: tenantID, Login: login, Credential: auth.Password{Secret: password},
+		Origin: auth.OriginUI, Client: httpkit.Client(r),
 	})
 	switch code := auth.ErrorCode(err); code {
 	case "":
 	case auth.EInternal, auth.EUnavailable:
-		h.opt.Metrics.SignIn("ui", "error")
 		h.fail(w, r, err)
 		return
 	case auth.ELocked:
-		// The core's lockout: too many attempts on the account, from any
-		// address, or too many failures from this one. It locks unknown
-		// logins the same way, so saying so reveals no account.
-		h.opt.Metrics.SignIn("ui", "locked")
+		// The core locks unknown logins the same way, so saying so
+		// reveals no account.
 		until, ok := auth.LockedUntil(err)
 		if !ok {
-			until = h.svc.Now().Add(h.opt.SignInWindow)
+			until = h.svc.Now().Add(time.Minute)
 		}
 		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many sign-in attempts.", until))
 		return
 	default:
-		// Wrong credentials, an inactive user, or any other refusal the
-		// core may add (such as an account lockout) all read the same.
-		outcome := "failure"
-		if code == auth.EInactive {
-			outcome = "inactive"
-		}
-		h.opt.Metrics.SignIn("ui", outcome)
+		// Wrong credentials, an inactive or restricted user, an empty
+		// field: all read the same.
 		again(http.StatusUnauthorized, msgSignInFailed)
 		return
 	}
-	h.opt.Metrics.SignIn("ui", "success")
-	if h.opt.Limiter != nil {
-		if err := h.opt.Limiter.Reset(ctx, limitKey); err != nil {
-			h.log.Warn("ui sign-in limiter reset failed", "request_id", httpkit.RequestID(ctx), "err", err)
-		}
-	}
+	token := in.Token
 	// A browser that was signed in as someone else ends that session: one
 	// browser, one UI session.
 	if old := readCookie(r, cookieSession); old != "" {
@@ -176,30 +143,31 @@ func (h *Handler) tryAgain(w http.ResponseWriter, what string, until time.Time) 
 
 // signInTenant picks the tenant of a sign-in: the one the host names
 // (see SettingHost), else the one the form's tenant field names by name or
-// ID, else the default tenant. known is false when the field names no
-// tenant; tenantKey is what the limiter counts under either way.
-func (h *Handler) signInTenant(ctx context.Context, r *http.Request, d *signInData) (id, key string, known bool, err error) {
+// ID, else the default tenant. When the field names no tenant it returns
+// the field as typed, which the core takes for a tenant that does not
+// exist.
+func (h *Handler) signInTenant(ctx context.Context, r *http.Request, d *signInData) (string, error) {
 	t, err := h.hostTenant(ctx, r)
 	if err != nil {
-		return "", "", false, err
+		return "", err
 	}
 	if t != nil {
 		d.TenantFixed, d.Tenant = t.Name, ""
-		return t.ID, t.ID, true, nil
+		return t.ID, nil
 	}
 	if d.Tenant == "" {
-		return auth.DefaultTenantID, auth.DefaultTenantID, true, nil
+		return auth.DefaultTenantID, nil
 	}
 	ts, err := h.svc.Tenants(ctx)
 	if err != nil {
-		return "", "", false, err
+		return "", err
 	}
 	for _, t := range ts {
 		if t.ID == d.Tenant || strings.EqualFold(t.Name, d.Tenant) {
-			return t.ID, t.ID, true, nil
+			return t.ID, nil
 		}
 	}
-	return "", "unknown:" + strings.ToLower(d.Tenant), false, nil
+	return d.Tenant, nil
 }
 
 // hostTenant returns the tenant whose SettingHost is r's host, or nil.

@@ -80,3 +80,24 @@ func Serve(t testing.TB, cfg config.Config, now func() time.Time) (*server.App, 
 	})
 	return app, srv
 }
+
+// SeedSession puts a live session of u, made by origin, straight into the
+// app's session store and returns it with its secret: a fixture for tests
+// about what is done with sessions, not about how they are made (which
+// goes through the core's sign-in entry and costs a password hash).
+func SeedSession(t testing.TB, app *server.App, u *auth.User, origin auth.Origin, c auth.Client, f auth.TokenFormat, length time.Duration) (*auth.Session, string) {
+	t.Helper()
+	if length <= 0 {
+		length = app.Service().SessionLength()
+	}
+	token := auth.NewToken(f)
+	now := app.Service().Now().UTC()
+	s := &auth.Session{
+		ID: auth.NewID(), TokenHash: auth.HashToken(token), UserID: u.ID, TenantID: u.TenantID, Origin: origin,
+		CreatedAt: now, ExpiresAt: now.Add(length), LastSeen: now, IP: c.IP, UserAgent: c.UserAgent, Device: c.Device,
+	}
+	if err := app.Sessions().CreateSession(context.Background(), s); err != nil {
+		t.Fatalf("seed session: %v", err)
+	}
+	return s, token
+}
