@@ -53,9 +53,14 @@ type User struct {
 	State        UserState
 	Admin        bool
 	PasswordHash string // PHC string (argon2id) or bcrypt hash; empty when no password is set
-	Presence     string // dialect presence status (e.g. logged_in / logged_out)
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// DigestHash verifies the lower-case hex SHA-256 of the password,
+	// hashed as PasswordHash is (argon2id PHC), for clients that send only
+	// that digest (Rocket.Chat's {digest} and {hashed} logins). Empty when
+	// no password is set or the verifier has not been made yet.
+	DigestHash string
+	Presence   string // dialect presence status (e.g. logged_in / logged_out)
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Origin names the API that created a session.
