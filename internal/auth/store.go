@@ -86,6 +86,11 @@ type SessionStore interface {
 	// TouchSession sets the last-seen time and the expiry of a session.
 	// Returns ErrSessionNotFound.
 	TouchSession(ctx context.Context, id string, lastSeen, expiresAt time.Time) error
+	// UpdateSessionClient records a new use of a session by client c at
+	// seen: it sets the last-seen time, the IP, the User-Agent and the
+	// device headers (Device is replaced; nil clears it), and leaves the
+	// expiry alone. Returns ErrSessionNotFound.
+	UpdateSessionClient(ctx context.Context, id string, seen time.Time, c Client) error
 	// DeleteSession removes one session. Returns ErrSessionNotFound.
 	DeleteSession(ctx context.Context, id string) error
 	// UserSessions returns the user's sessions, newest first.
