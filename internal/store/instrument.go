@@ -238,7 +238,7 @@ type sessions struct {
 }
 
 func (m *metrics) sessions(engine string, in auth.SessionStore) auth.SessionStore {
-	return &sessions{in, m.ops(engine, "CreateSession", "SessionByTokenHash", "SessionByID", "TouchSession", "DeleteSession",
+	return &sessions{in, m.ops(engine, "CreateSession", "SessionByTokenHash", "SessionByID", "TouchSession", "UpdateSessionClient", "DeleteSession",
 		"UserSessions", "DeleteUserSessions", "ListSessions", "CountSessions")}
 }
 
@@ -267,6 +267,13 @@ func (s *sessions) TouchSession(ctx context.Context, id string, lastSeen, expire
 	t := time.Now()
 	err := s.in.TouchSession(ctx, id, lastSeen, expiresAt)
 	s.o.done("TouchSession", t, err)
+	return err
+}
+
+func (s *sessions) UpdateSessionClient(ctx context.Context, id string, seen time.Time, c auth.Client) error {
+	t := time.Now()
+	err := s.in.UpdateSessionClient(ctx, id, seen, c)
+	s.o.done("UpdateSessionClient", t, err)
 	return err
 }
 

@@ -52,6 +52,9 @@ func exercise(t *testing.T, s *store.Stores) {
 	if got, err := s.Sessions.SessionByTokenHash(ctx, x.TokenHash); err != nil || got.ID != x.ID {
 		t.Fatalf("session by hash: %v %v", got, err)
 	}
+	if err := s.Sessions.UpdateSessionClient(ctx, x.ID, time.Now().UTC(), auth.Client{IP: "192.0.2.5"}); err != nil {
+		t.Fatalf("update session client: %v", err)
+	}
 	if err := s.Sessions.DeleteSession(ctx, x.ID); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
@@ -139,6 +142,9 @@ func TestOpenEngines(t *testing.T) {
 			d := find(fams["sessiond_store_duration_seconds"], map[string]string{"engine": tc.sessions, "op": "SessionByTokenHash"})
 			if d == nil || d.GetHistogram().GetSampleCount() != 2 {
 				t.Fatalf("no latency of %s SessionByTokenHash: %v", tc.sessions, d)
+			}
+			if u := find(fams["sessiond_store_duration_seconds"], map[string]string{"engine": tc.sessions, "op": "UpdateSessionClient"}); u == nil || u.GetHistogram().GetSampleCount() != 1 {
+				t.Fatalf("no latency of %s UpdateSessionClient: %v", tc.sessions, u)
 			}
 			if find(fams["sessiond_store_duration_seconds"], map[string]string{"engine": tc.limiter, "op": "LimitHit"}) == nil {
 				t.Fatalf("no latency of the %s limiter", tc.limiter)

@@ -359,6 +359,23 @@ func (s *SessionStore) TouchSession(_ context.Context, id string, lastSeen, expi
 	return nil
 }
 
+// UpdateSessionClient implements auth.SessionStore.
+func (s *SessionStore) UpdateSessionClient(_ context.Context, id string, seen time.Time, c auth.Client) error {
+	b, ok := parseID(id)
+	if !ok {
+		return auth.ErrSessionNotFound
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.byID[b]
+	if !s.live(e) {
+		return auth.ErrSessionNotFound
+	}
+	e.lastSeen = seen.UnixNano()
+	e.ip, e.userAgent, e.device = s.intern(c.IP), s.intern(c.UserAgent), maps.Clone(c.Device)
+	return nil
+}
+
 // DeleteSession implements auth.SessionStore.
 func (s *SessionStore) DeleteSession(_ context.Context, id string) error {
 	b, ok := parseID(id)

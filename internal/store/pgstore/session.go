@@ -50,14 +50,18 @@ func (s Sessions) one(ctx context.Context, where string, arg any) (*auth.Session
 	return x, storeErr("find session", err)
 }
 
+// deviceJSON is the device parameter: the headers as JSON, NULL when none.
+func deviceJSON(d map[string]string) any {
+	if len(d) == 0 {
+		return nil
+	}
+	return jsonText(d, "{}")
+}
+
 // CreateSession implements auth.SessionStore.
 func (s Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
-	var device any
-	if len(x.Device) > 0 {
-		device = jsonText(x.Device, "{}")
-	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		x.ID, x.TokenHash[:], x.TenantID, x.UserID, string(x.Origin), x.CreatedAt, x.ExpiresAt, x.LastSeen, x.IP, x.UserAgent, device)
+		x.ID, x.TokenHash[:], x.TenantID, x.UserID, string(x.Origin), x.CreatedAt, x.ExpiresAt, x.LastSeen, x.IP, x.UserAgent, deviceJSON(x.Device))
 	return storeErr("create session", err)
 }
 
@@ -75,6 +79,13 @@ func (s Sessions) SessionByID(ctx context.Context, id string) (*auth.Session, er
 func (s Sessions) TouchSession(ctx context.Context, id string, lastSeen, expiresAt time.Time) error {
 	return s.exec(ctx, "touch session", auth.ErrSessionNotFound,
 		`UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id = $3 AND expires_at > $4`, lastSeen, expiresAt, id, s.now())
+}
+
+// UpdateSessionClient implements auth.SessionStore.
+func (s Sessions) UpdateSessionClient(ctx context.Context, id string, seen time.Time, c auth.Client) error {
+	return s.exec(ctx, "update session client", auth.ErrSessionNotFound,
+		`UPDATE sessions SET last_seen = $1, ip = $2, user_agent = $3, device = $4 WHERE id = $5 AND expires_at > $6`,
+		seen, c.IP, c.UserAgent, deviceJSON(c.Device), id, s.now())
 }
 
 // DeleteSession implements auth.SessionStore.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,6 +223,10 @@ func testDanglingPointers(t *testing.T, clusterReads bool) {
 	_, err = s.SessionByID(ctx, x.ID)
 	wantCode(t, "by id", err, auth.ENotFound)
 	wantCode(t, "touch", s.TouchSession(ctx, x.ID, clock(), clock().Add(time.Hour)), auth.ENotFound)
+	wantCode(t, "update client", s.UpdateSessionClient(ctx, x.ID, clock(), auth.Client{IP: "192.0.2.7"}), auth.ENotFound)
+	if n, err := c.Do(ctx, c.B().Exists().Key(prefix+":{t:t1:u:u1}:s:"+x.ID).Build()).AsInt64(); err != nil || n != 0 {
+		t.Fatalf("an update wrote the deleted record back: exists %d (%v)", n, err)
+	}
 	wantCode(t, "delete", s.DeleteSession(ctx, x.ID), auth.ENotFound)
 	if list, err := s.UserSessions(ctx, "t1", "u1"); err != nil || len(list) != 0 {
 		t.Fatalf("user sessions: %v %v", list, err)
@@ -259,6 +264,81 @@ func TestTouchExtendsTTL(t *testing.T) {
 		pttl, _ := c.Do(ctx, c.B().Pttl().Key(k).Build()).AsInt64()
 		if want := int64(24 * time.Hour / time.Millisecond); pttl > want || pttl < want-60_000 {
 			t.Fatalf("key %s: PTTL %d ms after touch, want about %d", k, pttl, want)
+		}
+	}
+}
+
+// TestUpdateClientKeepsTTLs: recording a new client changes the record's
+// client fields only; no key's TTL moves and a cleared device is removed.
+func TestUpdateClientKeepsTTLs(t *testing.T) {
+	ctx := context.Background()
+	prefix := testPrefix(t)
+	s := open(t, testAddr(t), clock, redisstore.WithPrefix(prefix))
+	c := rawClient(t)
+	x := storetest.NewSession("t1", "u1", time.Hour) // expires 59 minutes after clock()
+	x.Device = map[string]string{"x-platform": "ios"}
+	if err := s.CreateSession(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	rec := prefix + ":{t:t1:u:u1}:s:" + x.ID
+	for _, step := range []struct {
+		name   string
+		c      auth.Client
+		device bool // whether the record keeps a device field
+	}{
+		{"new device", auth.Client{IP: "198.51.100.1", UserAgent: "a/1", Device: map[string]string{"x-device-id": "d"}}, true},
+		{"no device", auth.Client{IP: "198.51.100.2", UserAgent: "b/2"}, false},
+	} {
+		if err := s.UpdateSessionClient(ctx, x.ID, clock(), step.c); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		for _, k := range keysOf(t, c, prefix) {
+			pttl, _ := c.Do(ctx, c.B().Pttl().Key(k).Build()).AsInt64()
+			if want := int64(59 * time.Minute / time.Millisecond); pttl > want || pttl < want-60_000 {
+				t.Fatalf("%s: key %s: PTTL %d ms, want about %d", step.name, k, pttl, want)
+			}
+		}
+		n, err := c.Do(ctx, c.B().Hexists().Key(rec).Field("dv").Build()).AsInt64()
+		if err != nil || (n == 1) != step.device {
+			t.Fatalf("%s: device field present %d (%v), want %v", step.name, n, err, step.device)
+		}
+	}
+	if got := keysOf(t, c, prefix); len(got) != 4 {
+		t.Fatalf("%d keys after updates, want the 4 of one session: %v", len(got), got)
+	}
+}
+
+// TestUpdateClientRacingDelete: an update that runs into a delete never
+// brings the session back; when both are done no key is left.
+func TestUpdateClientRacingDelete(t *testing.T) {
+	ctx := context.Background()
+	prefix := testPrefix(t)
+	s := open(t, testAddr(t), clock, redisstore.WithPrefix(prefix))
+	c := rawClient(t)
+	for i := range 100 {
+		x := storetest.NewSession("t1", "u1", time.Hour)
+		if err := s.CreateSession(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var updateErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			updateErr = s.UpdateSessionClient(ctx, x.ID, clock(), auth.Client{IP: "192.0.2.3", Device: map[string]string{"k": "v"}})
+		}()
+		go func() {
+			defer wg.Done()
+			if err := s.DeleteSession(ctx, x.ID); err != nil {
+				t.Errorf("delete %d: %v", i, err)
+			}
+		}()
+		wg.Wait()
+		if updateErr != nil && auth.ErrorCode(updateErr) != auth.ENotFound {
+			t.Fatalf("update %d: %v", i, updateErr)
+		}
+		if left := keysOf(t, c, prefix); len(left) != 0 {
+			t.Fatalf("round %d (update: %v): keys left after delete: %v", i, updateErr, left)
 		}
 	}
 }

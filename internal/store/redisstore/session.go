@@ -35,6 +35,23 @@ redis.call('ZADD', KEYS[2], v[3], ARGV[5])
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 return v[2]`)
 
+// updateClient sets last-seen, IP, User-Agent and device headers of a live
+// record (an empty device argument removes them) and leaves its expiry,
+// and so every TTL, alone. It re-adds the index entry, as touchRecord
+// does, and keeps the index living at least as long as the record. It
+// returns nil when there is no live record: it never writes a record that
+// has gone.
+// KEYS: record, index. ARGV: now ms, last seen ms, ip, user agent, device, id.
+var updateClient = rueidis.NewLuaScript(`
+local v = redis.call('HMGET', KEYS[1], 'e', 'c')
+if not v[1] or tonumber(v[1]) <= tonumber(ARGV[1]) then return false end
+redis.call('HSET', KEYS[1], 'l', ARGV[2], 'ip', ARGV[3], 'ua', ARGV[4])
+if ARGV[5] == '' then redis.call('HDEL', KEYS[1], 'dv') else redis.call('HSET', KEYS[1], 'dv', ARGV[5]) end
+redis.call('ZADD', KEYS[2], v[2], ARGV[6])
+local left = redis.call('PTTL', KEYS[1])
+if left > 0 and redis.call('PTTL', KEYS[2]) < left then redis.call('PEXPIRE', KEYS[2], left) end
+return 1`)
+
 // deleteRecords removes records and their index entries and returns, for
 // each, its token hash, or "" when there was no record.
 // KEYS: index, record... ARGV: id... (one per record).
@@ -57,11 +74,19 @@ func encode(x *auth.Session) []string {
 		fID, x.ID, fHash, x.TokenHash.String(), fTenant, x.TenantID, fUser, x.UserID, fOrigin, string(x.Origin),
 		fCreated, ms(x.CreatedAt), fExpires, ms(x.ExpiresAt), fLastSeen, ms(x.LastSeen), fIP, x.IP, fUserAgent, x.UserAgent,
 	}
-	if len(x.Device) > 0 {
-		b, _ := json.Marshal(x.Device)
-		f = append(f, fDevice, string(b))
+	if d := deviceJSON(x.Device); d != "" {
+		f = append(f, fDevice, d)
 	}
 	return f
+}
+
+// deviceJSON is the device field: the headers as JSON, "" when none.
+func deviceJSON(d map[string]string) string {
+	if len(d) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
 }
 
 func decode(m map[string]string) (*auth.Session, error) {
@@ -221,6 +246,24 @@ func (s *Sessions) TouchSession(ctx context.Context, id string, lastSeen, expire
 		}
 	}
 	return nil
+}
+
+// UpdateSessionClient implements auth.SessionStore. Only the record
+// changes, in one script that first checks it is there and live, so a
+// session deleted meanwhile stays deleted; the expiry does not move, so
+// neither do the pointers' TTLs.
+func (s *Sessions) UpdateSessionClient(ctx context.Context, id string, seen time.Time, c auth.Client) error {
+	const op = "update session client"
+	rec, idx, err := s.recordOf(ctx, op, id)
+	if err != nil {
+		return err
+	}
+	err = updateClient.Exec(ctx, s.c, []string{rec, idx},
+		[]string{ms(s.now()), ms(seen), c.IP, c.UserAgent, deviceJSON(c.Device), id}).Error()
+	if rueidis.IsRedisNil(err) {
+		return auth.ErrSessionNotFound
+	}
+	return storeErr(op, err)
 }
 
 // DeleteSession implements auth.SessionStore. The record goes first, then

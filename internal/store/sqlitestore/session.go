@@ -65,15 +65,19 @@ func (s Sessions) many(ctx context.Context, q string, args ...any) ([]*auth.Sess
 	return out, storeErr("list sessions", rows.Err())
 }
 
+// deviceText is the device column: the headers as JSON, "" when none.
+func deviceText(d map[string]string) string {
+	if len(d) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
 // CreateSession implements auth.SessionStore.
 func (s Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
-	device := ""
-	if len(x.Device) > 0 {
-		b, _ := json.Marshal(x.Device)
-		device = string(b)
-	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-		x.ID, x.TokenHash.String(), x.TenantID, x.UserID, string(x.Origin), ms(x.CreatedAt), ms(x.ExpiresAt), ms(x.LastSeen), x.IP, x.UserAgent, device)
+		x.ID, x.TokenHash.String(), x.TenantID, x.UserID, string(x.Origin), ms(x.CreatedAt), ms(x.ExpiresAt), ms(x.LastSeen), x.IP, x.UserAgent, deviceText(x.Device))
 	return storeErr("create session", err)
 }
 
@@ -91,6 +95,13 @@ func (s Sessions) SessionByID(ctx context.Context, id string) (*auth.Session, er
 func (s Sessions) TouchSession(ctx context.Context, id string, lastSeen, expiresAt time.Time) error {
 	return s.exec(ctx, "touch session", auth.ErrSessionNotFound,
 		`UPDATE sessions SET last_seen = ?, expires_at = ? WHERE id = ? AND expires_at > ?`, ms(lastSeen), ms(expiresAt), id, ms(s.now()))
+}
+
+// UpdateSessionClient implements auth.SessionStore.
+func (s Sessions) UpdateSessionClient(ctx context.Context, id string, seen time.Time, c auth.Client) error {
+	return s.exec(ctx, "update session client", auth.ErrSessionNotFound,
+		`UPDATE sessions SET last_seen = ?, ip = ?, user_agent = ?, device = ? WHERE id = ? AND expires_at > ?`,
+		ms(seen), c.IP, c.UserAgent, deviceText(c.Device), id, ms(s.now()))
 }
 
 // DeleteSession implements auth.SessionStore.

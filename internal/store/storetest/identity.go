@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -22,6 +23,36 @@ func newUser(tenant, name string) *auth.User {
 
 func newTenant(name string) *auth.Tenant {
 	return &auth.Tenant{ID: auth.NewID(), Name: name, TokenHash: auth.HashToken(name + "-token"), Settings: map[string]string{"a": "1"}, CreatedAt: base, UpdatedAt: base}
+}
+
+// wantDigest checks that every read of u (which has an email) returns
+// DigestHash want.
+func wantDigest(t *testing.T, s Identity, u *auth.User, want string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, r := range []struct {
+		name string
+		read func() (*auth.User, error)
+	}{
+		{"byID", func() (*auth.User, error) { return s.UserByID(ctx, u.TenantID, u.ID) }},
+		{"byName", func() (*auth.User, error) { return s.UserByName(ctx, u.TenantID, u.Name) }},
+		{"byEmail", func() (*auth.User, error) { return s.UserByEmail(ctx, u.TenantID, u.Email) }},
+		{"list", func() (*auth.User, error) {
+			list, err := s.ListUsers(ctx, auth.UserFilter{TenantID: u.TenantID})
+			for _, x := range list {
+				if x.ID == u.ID {
+					return x, err
+				}
+			}
+			return nil, fmt.Errorf("user %s not listed (%v)", u.ID, err)
+		}},
+	} {
+		got, err := r.read()
+		must(t, r.name, err)
+		if got.DigestHash != want {
+			t.Fatalf("%s: DigestHash %q, want %q", r.name, got.DigestHash, want)
+		}
+	}
 }
 
 // IdentityStore runs the UserStore, TenantStore and TokenStore contracts.
@@ -73,7 +104,7 @@ func IdentityStore(t *testing.T, open func(t *testing.T) Identity) {
 	t.Run("Users", func(t *testing.T) {
 		s := open(t)
 		u := newUser("t1", "alice")
-		u.Email, u.Admin = "alice@example.com", true
+		u.Email, u.Admin, u.DigestHash = "alice@example.com", true, "$argon2id$digest-1"
 		must(t, "create", s.CreateUser(ctx, u))
 		wantCode(t, "same name", s.CreateUser(ctx, newUser("t1", "alice")), auth.EConflict)
 		dupMail := newUser("t1", "alice2")
@@ -88,10 +119,11 @@ func IdentityStore(t *testing.T, open func(t *testing.T) Identity) {
 		} {
 			got, err := find()
 			must(t, name, err)
-			if got.ID != u.ID || got.Name != "alice" || got.Email != u.Email || !got.Admin || got.State != auth.StateActive || got.PasswordHash != u.PasswordHash || !sameTime(got.CreatedAt, base) {
+			if got.ID != u.ID || got.Name != "alice" || got.Email != u.Email || !got.Admin || got.State != auth.StateActive || got.PasswordHash != u.PasswordHash || got.DigestHash != u.DigestHash || !sameTime(got.CreatedAt, base) {
 				t.Fatalf("%s: got %+v, want %+v", name, got, u)
 			}
 		}
+		wantDigest(t, s, u, "$argon2id$digest-1")
 		_, err := s.UserByID(ctx, "t2", u.ID)
 		wantCode(t, "other tenant's id", err, auth.ENotFound)
 		_, err = s.UserByName(ctx, "t1", "carol")
@@ -99,10 +131,21 @@ func IdentityStore(t *testing.T, open func(t *testing.T) Identity) {
 		_, err = s.UserByEmail(ctx, "t1", "")
 		wantCode(t, "empty email", err, auth.ENotFound)
 		u.Name, u.State, u.Presence, u.UpdatedAt = "alicia", auth.StateInactive, "logged_out", base.Add(time.Hour)
+		u.DigestHash = "$argon2id$digest-2"
 		must(t, "update", s.UpdateUser(ctx, u))
 		got, _ := s.UserByID(ctx, "t1", u.ID)
 		if got.Name != "alicia" || got.State != auth.StateInactive || got.Presence != "logged_out" || !sameTime(got.UpdatedAt, u.UpdatedAt) {
 			t.Fatalf("after update: %+v", got)
+		}
+		wantDigest(t, s, u, "$argon2id$digest-2")
+		u.DigestHash = ""
+		must(t, "clear digest", s.UpdateUser(ctx, u))
+		wantDigest(t, s, u, "")
+		u.DigestHash = "$argon2id$digest-3"
+		must(t, "set digest again", s.UpdateUser(ctx, u))
+		wantDigest(t, s, u, "$argon2id$digest-3")
+		if bob, err := s.UserByName(ctx, "t1", "bob"); err != nil || bob.DigestHash != "" {
+			t.Fatalf("a user created without a digest verifier: %+v %v", bob, err)
 		}
 		bob, _ := s.UserByName(ctx, "t1", "bob")
 		bob.Name = "alicia"

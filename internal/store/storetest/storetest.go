@@ -44,6 +44,39 @@ func NewSession(tenant, user string, d time.Duration) *auth.Session {
 	}
 }
 
+// readAll reads x back by ID, by token hash and from its user's sessions,
+// failing the test if any of them misses it.
+func readAll(t *testing.T, s auth.SessionStore, x *auth.Session) []*auth.Session {
+	t.Helper()
+	ctx := context.Background()
+	byID, err := s.SessionByID(ctx, x.ID)
+	must(t, "by id", err)
+	byHash, err := s.SessionByTokenHash(ctx, x.TokenHash)
+	must(t, "by hash", err)
+	list, err := s.UserSessions(ctx, x.TenantID, x.UserID)
+	must(t, "user sessions", err)
+	for _, y := range list {
+		if y.ID == x.ID {
+			return []*auth.Session{byID, byHash, y}
+		}
+	}
+	t.Fatalf("session %s missing from its user's sessions", x.ID)
+	return nil
+}
+
+// sameDevice compares device headers, nil and empty alike.
+func sameDevice(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
 // SessionStore runs the SessionStore contract. open returns an empty store
 // whose clock reads the time the returned func sets (the store's "now").
 func SessionStore(t *testing.T, open func(t *testing.T, now func() time.Time) auth.SessionStore) {
@@ -79,6 +112,8 @@ func SessionStore(t *testing.T, open func(t *testing.T, now func() time.Time) au
 		wantCode(t, "by bad id", err, auth.ENotFound)
 		wantCode(t, "delete", s.DeleteSession(ctx, auth.NewID()), auth.ENotFound)
 		wantCode(t, "touch", s.TouchSession(ctx, auth.NewID(), base, base), auth.ENotFound)
+		wantCode(t, "update client", s.UpdateSessionClient(ctx, auth.NewID(), base, auth.Client{IP: "192.0.2.9"}), auth.ENotFound)
+		wantCode(t, "update client of bad id", s.UpdateSessionClient(ctx, "not-an-id", base, auth.Client{}), auth.ENotFound)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		s := open(t, clock)
@@ -101,6 +136,46 @@ func SessionStore(t *testing.T, open func(t *testing.T, now func() time.Time) au
 		must(t, "find", err)
 		if !sameTime(got.LastSeen, seen) || !sameTime(got.ExpiresAt, exp) {
 			t.Fatalf("after touch: last seen %v expires %v, want %v %v", got.LastSeen, got.ExpiresAt, seen, exp)
+		}
+	})
+	t.Run("UpdateClient", func(t *testing.T) {
+		s := open(t, clock)
+		in := NewSession("t1", "u1", time.Hour)
+		in.Device = map[string]string{"x-platform": "ios", "x-device-id": "d1"}
+		must(t, "create", s.CreateSession(ctx, in))
+		other := NewSession("t1", "u1", time.Hour)
+		must(t, "create other", s.CreateSession(ctx, other))
+		steps := []struct {
+			name string
+			seen time.Time
+			c    auth.Client
+		}{
+			{"new client", base.Add(20 * time.Minute), auth.Client{IP: "198.51.100.7", UserAgent: "other/2.0", Device: map[string]string{"x-device-id": "d2"}}},
+			{"device cleared", base.Add(25 * time.Minute), auth.Client{IP: "2001:db8::1", UserAgent: "third/3.0"}},
+			{"device again", base.Add(30 * time.Minute), auth.Client{IP: "198.51.100.8", Device: map[string]string{"x-platform": "android"}}},
+		}
+		for _, step := range steps {
+			must(t, step.name, s.UpdateSessionClient(ctx, in.ID, step.seen, step.c))
+			for _, got := range readAll(t, s, in) {
+				if got.IP != step.c.IP || got.UserAgent != step.c.UserAgent || !sameDevice(got.Device, step.c.Device) ||
+					!sameTime(got.LastSeen, step.seen) || !sameTime(got.ExpiresAt, in.ExpiresAt) || !sameTime(got.CreatedAt, in.CreatedAt) ||
+					got.TokenHash != in.TokenHash || got.Origin != in.Origin {
+					t.Fatalf("%s: got %+v, want client %+v seen at %v, expiry %v kept", step.name, got, step.c, step.seen, in.ExpiresAt)
+				}
+			}
+		}
+		got, err := s.SessionByID(ctx, other.ID)
+		must(t, "other session", err)
+		if got.IP != other.IP || got.UserAgent != other.UserAgent || !sameTime(got.LastSeen, other.LastSeen) {
+			t.Fatalf("another session of the user changed: %+v", got)
+		}
+		must(t, "delete", s.DeleteSession(ctx, in.ID))
+		wantCode(t, "update deleted", s.UpdateSessionClient(ctx, in.ID, base.Add(time.Hour), auth.Client{IP: "192.0.2.2"}), auth.ENotFound)
+		if _, err := s.SessionByTokenHash(ctx, in.TokenHash); auth.ErrorCode(err) != auth.ENotFound {
+			t.Fatalf("an update brought a deleted session back: %v", err)
+		}
+		if list, _ := s.UserSessions(ctx, "t1", "u1"); len(list) != 1 || list[0].ID != other.ID {
+			t.Fatalf("user sessions after delete and update: %v", list)
 		}
 	})
 	t.Run("Delete", func(t *testing.T) {
