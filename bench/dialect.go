@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/influxapi"

@@ -148,11 +148,13 @@ const QueueFullRetry = time.Second
 
 // acquire admits one request of client key and waits for a worker. The
 // returned func gives the worker back. ErrHashQueueFull when the queue,
-// or the client's share of it, is full.
+// or the client's share of it, is full. Work of no client (key "": the
+// operator's user management, an address that could not be read) is
+// bounded by the queue alone.
 func (h *Hasher) acquire(ctx context.Context, key string) (func(), error) {
 	h.mu.Lock()
 	c := h.clients[key]
-	if h.admitted >= h.queue || c != nil && c.admitted >= h.share {
+	if h.admitted >= h.queue || key != "" && c != nil && c.admitted >= h.share {
 		h.mu.Unlock()
 		return nil, ErrHashQueueFull
 	}

@@ -148,10 +148,7 @@ func TestSignInBadCredentialsLookAlike(t *testing.T) {
 	}{
 		{name: "unknown user", login: "mallory", pw: "correct horse"},
 		{name: "wrong password", login: "alice", pw: "wrong horse!"},
-		{name: "empty password", login: "alice", pw: ""},
 		{name: "user without password", login: "nopass", pw: "correct horse"},
-		{name: "user without password, empty password", login: "nopass", pw: ""},
-		{name: "empty login", login: "", pw: "correct horse"},
 		{name: "email without ByEmail", login: "alice@example.com", pw: "correct horse"},
 		{name: "email, ByEmail, wrong password", login: "alice@example.com", pw: "wrong horse!", byEmail: true},
 		{name: "name in another tenant", tenant: "ffffffffffffffff", login: "alice", pw: "correct horse"},
@@ -281,4 +278,29 @@ func TestSignInUnknownUserSpendsAHash(t *testing.T) {
 	})
 	wantCode(t, "sign in while the pool is full", err, auth.EUnavailable)
 	must(t, "occupying hash", <-busy.done)
+}
+
+// A malformed attempt (an empty login or password) is EInvalid with the
+// field named, refused before any lookup or hash; it reveals nothing of
+// any account either.
+func TestSignInEmptyFieldsAreInvalid(t *testing.T) {
+	tests := []struct {
+		name, login, pw, field string
+	}{
+		{"empty password", "alice", "", auth.FieldPassword},
+		{"empty password of a user without one", "nopass", "", auth.FieldPassword},
+		{"empty login", "", "correct horse", auth.FieldLogin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.createUser(t, "alice", "correct horse")
+			e.createUser(t, "nopass", "")
+			_, _, _, err := signInWith(e.svc, context.Background(), signInReq{TenantID: auth.DefaultTenantID, Login: tt.login, Password: tt.pw})
+			wantCode(t, "sign in", err, auth.EInvalid)
+			if f := auth.FieldErrors(err); len(f[tt.field]) == 0 {
+				t.Fatalf("fields %v: want a problem with %s", f, tt.field)
+			}
+		})
+	}
 }

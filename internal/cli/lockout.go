@@ -100,11 +100,27 @@ func lockoutCmd(ctx context.Context, args []string, env Env) error {
 			}
 			*key = k
 		case *userID != "" || *name != "":
+			// Lockouts are kept per login as typed (the user's name, and
+			// their email): clear every one the server says is theirs.
 			uid, err := c.resolveUser(ctx, *userID, *name)
 			if err != nil {
 				return fmt.Errorf("lockout clear: %v", err)
 			}
-			*key = auth.AccountLockoutKey(auth.DefaultTenantID, uid)
+			var out struct {
+				Lockouts []lockout `json:"lockouts"`
+			}
+			if err := c.do(ctx, "GET", "/api/v2/lockouts", nil, &out); err != nil {
+				return err
+			}
+			for _, l := range out.Lockouts {
+				if l.UserID != uid {
+					continue
+				}
+				if err := c.do(ctx, "DELETE", "/api/v2/lockouts/"+url.PathEscape(l.Key), nil, nil); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		return c.do(ctx, "DELETE", "/api/v2/lockouts/"+url.PathEscape(*key), nil, nil)
 	}
