@@ -19,7 +19,7 @@ func TestRecordWritesOneJSONLine(t *testing.T) {
 	var buf bytes.Buffer
 	l := audit.New(&buf, nil)
 	var ctx context.Context
-	h := httpkit.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctx = r.Context() }), slog.New(slog.DiscardHandler), nil, nil)
+	h := httpkit.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctx = r.Context() }), httpkit.WrapOptions{Log: slog.New(slog.DiscardHandler)})
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "192.0.2.5:4000"
 	r.Header.Set("X-Request-Id", "req-1")

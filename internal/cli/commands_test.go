@@ -12,6 +12,7 @@ import (
 	"github.com/sessiond/sessiond/internal/cli"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 // runCLI runs one command and returns its exit code and output.
@@ -84,7 +85,7 @@ func TestAdminCommands(t *testing.T) {
 	// A signed-in session is listed and revoked by ID.
 	svc := app.Service()
 	u, _ := svc.CreateUser(context.Background(), auth.NewUser{TenantID: auth.DefaultTenantID, Name: "dave", Password: "dave-password"})
-	sess, _, _ := svc.StartSession(context.Background(), u, auth.OriginInflux, auth.Client{IP: "192.0.2.9", UserAgent: "cli-test"}, auth.TokenFormat{}, 0)
+	sess, _ := servertest.SignIn(t, app, auth.DefaultTenantID, u.Name, "dave-password", auth.OriginInflux, auth.Client{IP: "192.0.2.9", UserAgent: "cli-test"})
 	if _, out, _ := runCLI(env, "session", "list", "--user-id", u.ID); !strings.Contains(out, sess.ID) || !strings.Contains(out, "cli-test") {
 		t.Fatalf("session list: %q", out)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/sessiond/sessiond/internal/cli"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
-	"github.com/sessiond/sessiond/internal/tenantapi"
 )
 
 // tenantServer starts a sessiond with an operator token holding orgs
@@ -83,7 +82,7 @@ func TestTenantCommands(t *testing.T) {
 	if err != nil || ten.ID != id {
 		t.Fatalf("create printed %q / %q, which do not find the tenant: %v\n%s", id, token, err, out)
 	}
-	if p := tenantapi.PolicyOf(ten); p.ClientHeaders != "accept" || strings.Join(p.RestrictedCapabilities, ",") != "terminate" {
+	if p := ten.Policy(); p.ClientHeaders != auth.ClientHeadersAccept || strings.Join(p.Restricted, ",") != "terminate" {
 		t.Fatalf("created policy %+v", p)
 	}
 
@@ -96,7 +95,7 @@ func TestTenantCommands(t *testing.T) {
 		t.Fatalf("restrict: %d %s", code, stderr)
 	}
 	ten, _ = app.Service().Tenant(ctx, id)
-	if got := strings.Join(tenantapi.PolicyOf(ten).RestrictedCapabilities, ","); got != "guest,logout" {
+	if got := strings.Join(ten.Policy().Restricted, ","); got != "guest,logout" {
 		t.Fatalf("restricted %q, want guest,logout", got)
 	}
 	u, err := app.Service().CreateUser(ctx, auth.NewUser{TenantID: id, Name: "u@example.com", Email: "u@example.com"})
@@ -107,14 +106,14 @@ func TestTenantCommands(t *testing.T) {
 		t.Fatalf("restrict user: %d %s", code, stderr)
 	}
 	ten, _ = app.Service().Tenant(ctx, id)
-	if got := tenantapi.UserRestrictions(ten, u.ID); len(got) != 1 || got[0] != "signin" {
+	if got := ten.UserRestrictions(u.ID); len(got) != 1 || got[0] != "signin" {
 		t.Fatalf("user restrictions %v", got)
 	}
 	if code, _, stderr = runTenant(url, op, "rotate-key", "--id", id); code != 0 {
 		t.Fatalf("rotate-key: %d %s", code, stderr)
 	}
 	ten, _ = app.Service().Tenant(ctx, id)
-	if n := len(tenantapi.Keys(ten)); n != 2 {
+	if n := len(ten.Keys()); n != 2 {
 		t.Fatalf("%d keys after rotation, want 2", n)
 	}
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 func TestSigninCookieAttributes(t *testing.T) {
@@ -266,7 +267,7 @@ func TestOtherTenantsCredentialsRefused(t *testing.T) {
 	e.seed()
 	ctx := context.Background()
 	svc := e.app.Service()
-	tn, _, err := svc.CreateTenant(ctx, "elsewhere", nil)
+	tn, _, err := svc.CreateTenant(ctx, auth.NewTenant{Name: "elsewhere"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,10 +275,7 @@ func TestOtherTenantsCredentialsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := svc.StartSession(ctx, u, auth.OriginTenant, auth.Client{}, auth.InfluxTokenFormat, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, key := servertest.SignIn(t, e.app, tn.ID, userName, "elsewhere-password", auth.OriginTenant, auth.Client{})
 	_, tok, err := svc.CreateToken(ctx, auth.NewAPIToken{TenantID: tn.ID, UserID: u.ID, Permissions: operatorPermissionsForTest()})
 	if err != nil {
 		t.Fatal(err)

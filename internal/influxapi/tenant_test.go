@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 // tenantView is what the management API shows of a tenant.
@@ -86,10 +87,7 @@ func TestTenantManagement(t *testing.T) {
 		t.Fatalf("patch user: %d %s", resp.StatusCode, body)
 	}
 
-	sess, _, err := e.app.Service().StartSession(t.Context(), &auth.User{ID: u.ID, TenantID: created.ID}, auth.OriginTenant, auth.Client{}, auth.TokenFormat{}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess, _ := servertest.SeedSession(t, e.app, u, auth.OriginTenant, auth.Client{}, auth.TokenFormat{}, 0)
 	resp, body = e.do(req{method: "GET", path: "/api/v2/tenants/" + created.ID + "/sessions", token: operToken})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, sess.ID) {
 		t.Fatalf("sessions: %d %s", resp.StatusCode, body)

@@ -14,6 +14,7 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
 // TestRocketRevokeIsAuditedWithItsActor: a session ended through the
@@ -34,14 +35,8 @@ func TestRocketRevokeIsAuditedWithItsActor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _, err := app.Service().StartSession(ctx, u, auth.OriginInflux, auth.Client{}, auth.TokenFormat{}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine, tok, err := app.Service().StartSession(ctx, u, auth.OriginRocket, auth.Client{}, auth.TokenFormat{}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other, _ := servertest.SignIn(t, app, auth.DefaultTenantID, u.Name, "eve-password-77", auth.OriginInflux, auth.Client{})
+	mine, tok := servertest.SignIn(t, app, auth.DefaultTenantID, u.Name, "eve-password-77", auth.OriginRocket, auth.Client{})
 	r, _ := http.NewRequest("POST", srv.URL+"/api/v1/sessions/logout.me", strings.NewReader(`{"sessionId":"`+other.ID+`"}`))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("X-User-Id", u.ID)

@@ -12,20 +12,29 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/store/memstore"
+	"github.com/sessiond/sessiond/internal/store/sqlitestore"
 )
 
-// keyedHandler is a handler over a service without stores and one tenant
-// held in memory, enough for issue and verify.
+// keyedHandler is a handler over a service on an embedded store with one
+// tenant and its signing key, enough for issue and verify.
 func keyedHandler(t *testing.T, now func() time.Time) (*Handler, *auth.Tenant) {
 	t.Helper()
-	svc := auth.NewService(auth.Config{Now: now})
-	h := New(svc, Options{Limiter: memstore.NewLimiter(now)})
-	set, err := keySettings(nil, now())
+	db, err := sqlitestore.Open(context.Background(), t.TempDir(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h, &auth.Tenant{ID: auth.NewID(), Settings: set}
+	t.Cleanup(func() { db.Close() })
+	svc := auth.NewService(auth.Config{Users: db, Tenants: db, Tokens: db, Now: now})
+	h := New(svc, Options{Limiter: memstore.NewLimiter(now)})
+	ten, _, err := svc.CreateTenant(context.Background(), auth.NewTenant{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, ten
 }
+
+// keySetting is the tenant setting that holds key kid.
+func keySetting(kid string) string { return "tenantapi.key." + kid }
 
 // TestVerifiedCacheBounded: verifying many more tokens than the cache
 // holds keeps it at its bound, every token still verifies (evicted ones
@@ -108,7 +117,7 @@ func TestVerifiedCacheBounded(t *testing.T) {
 func TestVerifiedCacheWindow(t *testing.T) {
 	now := fixed()
 	h, ten := keyedHandler(t, func() time.Time { return now })
-	k, err := h.signer(context.Background(), ten)
+	k, err := h.svc.SigningKey(context.Background(), ten)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,10 +157,10 @@ func TestVerifiedCacheWindow(t *testing.T) {
 		{"after exp, inside the leeway", ten, exp.Add(clockLeeway / 2), false},
 		{"at nbf less the leeway", ten, from, true},
 		{"before nbf less the leeway", ten, from.Add(-time.Nanosecond), false},
-		{"key removed", withSettings(map[string]string{settingKeyPrefix + k.kid: ""}), now, false},
-		{"key retired", withSettings(map[string]string{settingKeyPrefix + k.kid + settingRetireSuffix: now.Format(time.RFC3339)}), now, false},
-		{"key retiring later", withSettings(map[string]string{settingKeyPrefix + k.kid + settingRetireSuffix: now.Add(time.Minute).Format(time.RFC3339)}), now, true},
-		{"key material replaced", withSettings(map[string]string{settingKeyPrefix + k.kid: "AAAA"}), now, false},
+		{"key removed", withSettings(map[string]string{keySetting(k.ID): ""}), now, false},
+		{"key retired", withSettings(map[string]string{keySetting(k.ID) + ".retireAt": now.Format(time.RFC3339)}), now, false},
+		{"key retiring later", withSettings(map[string]string{keySetting(k.ID) + ".retireAt": now.Add(time.Minute).Format(time.RFC3339)}), now, true},
+		{"key material replaced", withSettings(map[string]string{keySetting(k.ID): "AAAA"}), now, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,8 +187,11 @@ func TestVerifiedCacheWindow(t *testing.T) {
 // a token in use survives any number of others passing through.
 func TestVerifiedCacheFill(t *testing.T) {
 	now := fixed()
-	k := &signingKey{kid: "k", raw: "r"}
-	ten := &auth.Tenant{ID: "t", Settings: map[string]string{settingKeyPrefix + "k": "r"}}
+	h, ten := keyedHandler(t, func() time.Time { return now })
+	k, err := h.svc.SigningKey(context.Background(), ten)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const bound = 1000
 	c := newVerifiedCache(bound)
 	var wg sync.WaitGroup

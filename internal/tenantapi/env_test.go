@@ -38,10 +38,11 @@ type clock = servertest.Clock
 // env is one sessiond under test, served by httptest as an end-to-end
 // test would run it.
 type env struct {
-	t     testing.TB
-	app   *server.App
-	srv   *httptest.Server
-	clock *clock
+	t       testing.TB
+	app     *server.App
+	srv     *httptest.Server
+	clock   *clock
+	dataDir string
 }
 
 func start(t testing.TB, tune ...func(*config.Config)) *env {
@@ -63,7 +64,7 @@ func start(t testing.TB, tune ...func(*config.Config)) *env {
 		srv.Close()
 		app.Close()
 	})
-	e := &env{t: t, app: app, srv: srv, clock: clk}
+	e := &env{t: t, app: app, srv: srv, clock: clk, dataDir: cfg.DataDir}
 	ctx := context.Background()
 	svc := app.Service()
 	admin, err := svc.CreateUser(ctx, auth.NewUser{TenantID: auth.DefaultTenantID, Name: "admin", Password: "admin-password", Admin: true})
@@ -109,12 +110,7 @@ func (e *env) update(t tenant, body string) {
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("update tenant: %d %s", resp.StatusCode, out)
 	}
-	e.clock.Advance(tenantCacheTTL)
 }
-
-// tenantCacheTTL is how long the server may use a tenant it has read;
-// tests let it pass after each policy change.
-const tenantCacheTTL = 2 * time.Second
 
 // call is one request.
 type call struct {
@@ -276,7 +272,7 @@ func (e *env) stored(t tenant, userID string) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return tenantapi.UserStatus(u)
+	return u.Status()
 }
 
 // sessionIDs lists the IDs GET /auth/sessions shows.

@@ -45,7 +45,7 @@ func TestAdminUsersSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	other, _, err := e.svc.CreateTenant(ctx, "other", nil)
+	other, _, err := e.svc.CreateTenant(ctx, auth.NewTenant{Name: "other"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestAdminDisablesUser(t *testing.T) {
 func TestAdminStaysInTenant(t *testing.T) {
 	e := newEnv(t)
 	e.user("root", true)
-	other, _, err := e.svc.CreateTenant(context.Background(), "other", nil)
+	other, _, err := e.svc.CreateTenant(context.Background(), auth.NewTenant{Name: "other"})
 	if err != nil {
 		t.Fatal(err)
 	}
