@@ -46,6 +46,17 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, rq *request, c 
 	}
 	method := auth.Method(f.oneOf("method", methodNames))
 	if method == "" {
+		// No method to gate. Without one at all, every problem at once,
+		// the password method's fields taken for granted; with one that
+		// is not a method, that alone.
+		if _, named := f.raw["method"]; named {
+			for k := range f.raw {
+				f.seen = append(f.seen, k)
+			}
+		} else {
+			f.str("email", true)
+			f.str("password", true)
+		}
 		h.fail(w, r, f.err())
 		return
 	}
