@@ -47,6 +47,7 @@ type line struct {
 	IP        string    `json:"ip,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	API       string    `json:"api,omitempty"`
+	Method    string    `json:"method,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
 }
 
@@ -61,7 +62,7 @@ type actor struct {
 func (l *Log) Record(ctx context.Context, e auth.Event) {
 	ln := line{
 		Time: e.Time, Event: e.Type, Outcome: e.Outcome, Tenant: e.TenantID, User: e.User, Session: e.Session,
-		Target: e.Target, IP: e.IP, RequestID: httpkit.RequestID(ctx), API: string(e.Origin), Detail: e.Detail,
+		Target: e.Target, IP: e.IP, RequestID: httpkit.RequestID(ctx), API: string(e.Origin), Method: string(e.Method), Detail: e.Detail,
 	}
 	if ln.Time.IsZero() {
 		ln.Time = time.Now().UTC()

@@ -130,9 +130,10 @@ func LockedUntil(err error) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// admit checks the locks and reserves one evaluation for the account
-// subject. It returns an ELocked error when the attempt must be refused;
-// the caller still spends a hash then.
+// admit checks the locks and reserves one evaluation for the login
+// subject (none when it is empty: a credential that names no login). It
+// returns an ELocked error when the attempt must be refused, before any
+// hash.
 //
 // Two counts per account: attempts are counted before the password is
 // checked (an atomic Hit), so that parallel guesses never get more
@@ -142,7 +143,7 @@ func LockedUntil(err error) (time.Time, bool) {
 // password has its excess refused for the moment, but never locks.
 func (s *Service) admit(ctx context.Context, tenantID, subject, ipSub string) error {
 	p := s.lockout
-	if p.AccountLimit > 0 {
+	if p.AccountLimit > 0 && subject != "" {
 		lk, err := s.limiter.Peek(ctx, lockPrefix+subject, 0)
 		if err != nil {
 			return Unavailable("lockout", err)
@@ -160,7 +161,7 @@ func (s *Service) admit(ctx context.Context, tenantID, subject, ipSub string) er
 			return lockedError(r.Reset)
 		}
 	}
-	if p.AccountLimit > 0 {
+	if p.AccountLimit > 0 && subject != "" {
 		r, err := s.limiter.Hit(ctx, attemptsPrefix+subject, p.AccountLimit, p.Window)
 		if err != nil {
 			return Unavailable("lockout", err)

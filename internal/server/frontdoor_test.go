@@ -1,0 +1,193 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/server"
+	"github.com/sessiond/sessiond/internal/server/servertest"
+)
+
+// frontDoor is one server with the operator set up, bob in the default
+// tenant and a tenant of the tenant API with one user.
+type frontDoor struct {
+	app      *server.App
+	base     string
+	tenant   *auth.Tenant
+	tenToken string
+}
+
+func openFrontDoor(t *testing.T) *frontDoor {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.RocketRateLimit = 0
+	app, srv := servertest.Serve(t, cfg, servertest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)).Now)
+	f := &frontDoor{app: app, base: srv.URL}
+	setup(t, f.base)
+	createUser(t, f.base, "bob", bobPass)
+	ctx := context.Background()
+	var err error
+	f.tenant, f.tenToken, err = app.Service().CreateTenant(ctx, auth.NewTenant{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Service().CreateUser(ctx, auth.NewUser{TenantID: f.tenant.ID, Name: "u@example.com", Email: "u@example.com", Password: tenantPW}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// tenantCall is a request to the tenant API with its headers.
+func (f *frontDoor) tenantCall(method, path, body, accessToken string) request {
+	h := map[string]string{"x-tenant-token": f.tenToken}
+	for k, v := range device {
+		h[k] = v
+	}
+	if accessToken != "" {
+		h["x-token"] = accessToken
+	}
+	return request{method: method, url: f.base + path, body: body, headers: h}
+}
+
+// tenantSignIn signs u@example.com in through the tenant API and returns
+// its access token and session ID.
+func (f *frontDoor) tenantSignIn(t *testing.T) (string, string) {
+	t.Helper()
+	a := do(t, f.tenantCall("POST", "/auth/signin", `{"method":"password","email":"u@example.com","password":"`+tenantPW+`"}`, ""))
+	want(t, "tenant sign-in", a, http.StatusCreated)
+	access := a.json(t)["data"].(map[string]any)["accessToken"].(string)
+	me := do(t, f.tenantCall("GET", "/auth/me", "", access))
+	want(t, "tenant me", me, http.StatusOK)
+	sid := me.json(t)["data"].(map[string]any)["session"].(map[string]any)["id"].(string)
+	return access, sid
+}
+
+// An unserved or restricted method answers 403 RESTRICTED_CAPABILITY
+// whatever the rest of the body holds: the gate runs before any field is
+// checked. Before, sign-up with google or guest answered 400.
+func TestGateBeforeValidation(t *testing.T) {
+	f := openFrontDoor(t)
+	for _, tc := range []struct{ path, body, capability string }{
+		{"/auth/signup", `{"method":"google","token":"x"}`, "google"},
+		{"/auth/signup", `{"method":"guest"}`, "guest"},
+		{"/auth/signup", `{"method":"apple","unknown":42}`, "apple"},
+		{"/auth/signin", `{"method":"otp"}`, "otp"},
+		{"/auth/signin", `{"method":"facebook","token":"x","tokenType":"nonsense","extra":true}`, "facebook"},
+	} {
+		a := do(t, f.tenantCall("POST", tc.path, tc.body, ""))
+		e, _ := a.json(t)["error"].(map[string]any)
+		if a.status != http.StatusForbidden || e["code"] != "RESTRICTED_CAPABILITY" || e["message"] != "Capability "+tc.capability+" is restricted" {
+			t.Errorf("%s %s: %d %s, want 403 Capability %s is restricted", tc.path, tc.body, a.status, a.body, tc.capability)
+		}
+	}
+	// A served method still has its fields checked.
+	a := do(t, f.tenantCall("POST", "/auth/signup", `{"method":"password","email":"bad"}`, ""))
+	if e, _ := a.json(t)["error"].(map[string]any); a.status != http.StatusBadRequest || e["code"] != "VALIDATION_ERROR" {
+		t.Errorf("password sign-up with a bad email: %d %s", a.status, a.body)
+	}
+}
+
+// The operator's revoke by session ID reaches a session of any tenant,
+// whichever API made it, through the InfluxDB dialect and through
+// Rocket.Chat's admin route; the session's tokens fail at once. Before,
+// both answered 404 for a session made through /auth/signin.
+func TestOperatorRevokesAnyTenantsSession(t *testing.T) {
+	f := openFrontDoor(t)
+
+	access, sid := f.tenantSignIn(t)
+	a := do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + sid, headers: token(operToken)})
+	want(t, "operator revoke through /api/v2", a, http.StatusNoContent)
+	if a := do(t, f.tenantCall("GET", "/auth/me", "", access)); a.status != http.StatusUnauthorized {
+		t.Fatalf("access token of the revoked session: %d %s", a.status, a.body)
+	}
+
+	access, sid = f.tenantSignIn(t)
+	admin := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"user":"admin","password":"` + adminPass + `"}`})
+	want(t, "admin login", admin, http.StatusOK)
+	data := admin.json(t)["data"].(map[string]any)
+	rc := map[string]string{"X-User-Id": data["userId"].(string), "X-Auth-Token": data["authToken"].(string)}
+	a = do(t, request{method: "GET", url: f.base + "/api/v1/sessions/info.admin?sessionId=" + sid, headers: rc})
+	want(t, "Rocket.Chat admin info of a tenant session", a, http.StatusOK)
+	a = do(t, request{method: "POST", url: f.base + "/api/v1/sessions/logout", body: `{"sessionId":"` + sid + `"}`, headers: rc})
+	want(t, "Rocket.Chat admin logout of a tenant session", a, http.StatusOK)
+	if a := do(t, f.tenantCall("GET", "/auth/me", "", access)); a.status != http.StatusUnauthorized {
+		t.Fatalf("access token of the revoked session: %d %s", a.status, a.body)
+	}
+
+	// A user's own reach stays their own: bob cannot end the tenant's
+	// sessions, through either dialect.
+	_, sid = f.tenantSignIn(t)
+	bob := influxSignin(t, f.base, "bob", bobPass)
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + sid, cookie: bob})
+	want(t, "bob's revoke of another tenant's session", a, http.StatusNotFound)
+	bobRC := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"user":"bob","password":"` + bobPass + `"}`})
+	data = bobRC.json(t)["data"].(map[string]any)
+	rc = map[string]string{"X-User-Id": data["userId"].(string), "X-Auth-Token": data["authToken"].(string)}
+	a = do(t, request{method: "POST", url: f.base + "/api/v1/sessions/logout.me", body: `{"sessionId":"` + sid + `"}`, headers: rc})
+	want(t, "bob's logout.me of another tenant's session", a, http.StatusNotFound)
+}
+
+const (
+	firefoxUA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+	chromeUA  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+
+// A resume login is a login: the session records the resuming client's
+// address, User-Agent and time, and the lists show them. Before, it kept
+// only the first device's.
+func TestResumeRecordsTheClient(t *testing.T) {
+	f := openFrontDoor(t)
+	login := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"user":"bob","password":"` + bobPass + `"}`,
+		headers: map[string]string{"User-Agent": firefoxUA}})
+	want(t, "login", login, http.StatusOK)
+	data := login.json(t)["data"].(map[string]any)
+	uid, tok := data["userId"].(string), data["authToken"].(string)
+
+	resumed := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"resume":"` + tok + `"}`,
+		headers: map[string]string{"User-Agent": chromeUA}})
+	want(t, "resume", resumed, http.StatusOK)
+	if got := resumed.json(t)["data"].(map[string]any)["authToken"]; got != tok {
+		t.Fatalf("resume answered token %v, want the same one", got)
+	}
+	list := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/list", headers: map[string]string{"X-User-Id": uid, "X-Auth-Token": tok}})
+	want(t, "sessions/list", list, http.StatusOK)
+	var out struct {
+		Sessions []map[string]any `json:"sessions"`
+	}
+	if err := json.Unmarshal([]byte(list.body), &out); err != nil || len(out.Sessions) != 1 {
+		t.Fatalf("sessions/list: %v %s", err, list.body)
+	}
+	if !strings.Contains(list.body, `"name":"Chrome"`) || strings.Contains(list.body, "Firefox") {
+		t.Fatalf("the session does not show the resuming client: %s", list.body)
+	}
+	// The InfluxDB dialect's list shows it too.
+	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + uid, headers: token(operToken)})
+	if !strings.Contains(a.body, chromeUA) || strings.Contains(a.body, firefoxUA) {
+		t.Fatalf("/api/v2/sessions does not show the resuming client: %s", a.body)
+	}
+}
+
+// A change to a tenant's policy takes effect with the answer that made
+// it: no cache keeps the old one. Before, GET /auth/logout kept answering
+// 200 for about 2 s after the restriction was set.
+func TestRestrictionTakesEffectAtOnce(t *testing.T) {
+	f := openFrontDoor(t)
+	access, _ := f.tenantSignIn(t)
+	want(t, "logout before", do(t, f.tenantCall("GET", "/auth/logout", "", access)), http.StatusOK)
+	a := do(t, request{method: "PATCH", url: f.base + "/api/v2/tenants/" + f.tenant.ID, body: `{"restrictedCapabilities":["logout"]}`, headers: token(operToken)})
+	want(t, "restrict logout", a, http.StatusOK)
+	a = do(t, f.tenantCall("GET", "/auth/logout", "", access))
+	if e, _ := a.json(t)["error"].(map[string]any); a.status != http.StatusForbidden || e["code"] != "RESTRICTED_CAPABILITY" {
+		t.Fatalf("logout right after the restriction: %d %s", a.status, a.body)
+	}
+	a = do(t, request{method: "PATCH", url: f.base + "/api/v2/tenants/" + f.tenant.ID, body: `{"restrictedCapabilities":[]}`, headers: token(operToken)})
+	want(t, "lift the restriction", a, http.StatusOK)
+	want(t, "logout right after it is lifted", do(t, f.tenantCall("GET", "/auth/logout", "", access)), http.StatusOK)
+}
