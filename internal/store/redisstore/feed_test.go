@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,14 +111,15 @@ func TestChangeFeedCloseEndsSubscriptions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := storetest.Goroutines("redisstore.(*Feed)"); n == 0 {
+	if g := storetest.Goroutines("redisstore.(*Feed)"); len(g) == 0 {
 		t.Fatal("no subscription goroutine found: the check below would prove nothing")
 	}
 	s.Close()
 	r.End()
-	if n := storetest.Goroutines("redisstore.(*Feed)", "store/feed."); n != 0 {
-		t.Fatalf("%d goroutines of the feed left after Close", n)
+	if g := storetest.Goroutines("redisstore.(*Feed)", "(*Queue).Deliver"); len(g) != 0 {
+		t.Fatalf("Close returned before %d subscription goroutines ended:\n%s", len(g), strings.Join(g, "\n\n"))
 	}
+	storetest.NoGoroutines(t, "redisstore.(*Feed)", "store/feed.")
 	if err := s.Changes().Subscribe(context.Background(), r.Fn); auth.ErrorCode(err) != auth.EUnavailable {
 		t.Fatalf("Subscribe after Close: got %v, want an %s error", err, auth.EUnavailable)
 	}

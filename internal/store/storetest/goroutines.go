@@ -3,12 +3,14 @@ package storetest
 import (
 	"runtime"
 	"strings"
+	"testing"
+	"time"
 )
 
-// Goroutines counts the goroutines whose stack names any of funcs (each a
-// substring of a package-qualified function name, such as
-// "redisstore.(*Feed)"), for tests that a Close leaves none behind.
-func Goroutines(funcs ...string) int {
+// Goroutines returns the stacks of the goroutines whose stack names any
+// of funcs (each a substring of a package-qualified function name, such
+// as "redisstore.(*Feed)"), for tests that a Close leaves none behind.
+func Goroutines(funcs ...string) []string {
 	buf := make([]byte, 1<<16)
 	for {
 		n := runtime.Stack(buf, true)
@@ -18,14 +20,32 @@ func Goroutines(funcs ...string) int {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	count := 0
+	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		for _, f := range funcs {
 			if strings.Contains(g, f) {
-				count++
+				out = append(out, g)
 				break
 			}
 		}
 	}
-	return count
+	return out
+}
+
+// NoGoroutines fails the test if a goroutine whose stack names any of
+// funcs is left. It allows one that is finishing (past its last deferred
+// call) a second to be gone.
+func NoGoroutines(t testing.TB, funcs ...string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		g := Goroutines(funcs...)
+		if len(g) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines left:\n%s", len(g), strings.Join(g, "\n\n"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
