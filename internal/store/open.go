@@ -73,7 +73,13 @@ type Stores struct {
 	Tokens   auth.TokenStore
 	Sessions auth.SessionStore
 	Limiter  auth.Limiter // rate-limit and failed-sign-in counters
-	Checks   []Check
+	// Changes carries changes between the instances that share the
+	// engines: Redis's (pub/sub) when the session store is Redis, else
+	// PostgreSQL's (LISTEN/NOTIFY) when the identity store is PostgreSQL,
+	// else nil (one instance: nothing to tell). Close ends its
+	// subscriptions and waits for them.
+	Changes auth.ChangeFeed
+	Checks  []Check
 	// Collectors are the stores' metrics (latency and errors of every
 	// call), for the server's /metrics.
 	Collectors []prometheus.Collector
@@ -171,9 +177,13 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		s.closers = append(s.closers, rs.Close)
 		s.Sessions, engine = rs, "redis"
 		s.Limiter, limiterEngine = rs.Limiter(), "redis"
+		s.Changes = rs.Changes()
 		s.Checks = append(s.Checks, Check{Name: "redis", Ping: rs.Ping})
 	default:
 		return fail(fmt.Errorf("unknown session store %q", o.SessionStore))
+	}
+	if s.Changes == nil && pgDB != nil {
+		s.Changes = pgDB.Changes()
 	}
 	s.Sessions = m.sessions(engine, s.Sessions)
 	s.Limiter = m.limiter(limiterEngine, s.Limiter)

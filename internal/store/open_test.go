@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,24 +119,31 @@ func TestOpenEngines(t *testing.T) {
 		checks   string
 		sessions string // engine label of the session store
 		limiter  string
+		changes  string // type of the change feed
 	}{
-		{"sqlite+memory", func(t *testing.T) store.Options { return store.Options{} }, "sqlite", "memory", "memory"},
-		{"sqlite+sqlite", func(t *testing.T) store.Options { return store.Options{SessionStore: "sqlite"} }, "sqlite", "sqlite", "memory"},
+		{"sqlite+memory", func(t *testing.T) store.Options { return store.Options{} }, "sqlite", "memory", "memory", "<nil>"},
+		{"sqlite+sqlite", func(t *testing.T) store.Options { return store.Options{SessionStore: "sqlite"} }, "sqlite", "sqlite", "memory", "<nil>"},
+		{"postgres+memory", func(t *testing.T) store.Options {
+			return store.Options{Store: storetest.PostgresDSN(t)}
+		}, "postgres", "memory", "memory", "*pgstore.Feed"},
 		{"postgres+postgres", func(t *testing.T) store.Options {
 			return store.Options{Store: storetest.PostgresDSN(t), SessionStore: "postgres"}
-		}, "postgres", "postgres", "memory"},
+		}, "postgres", "postgres", "memory", "*pgstore.Feed"},
 		{"postgres+redis", func(t *testing.T) store.Options {
 			return store.Options{Store: storetest.PostgresDSN(t), SessionStore: storetest.RedisAddr(t), RedisPrefix: storetest.RedisPrefix(t)}
-		}, "postgres,redis", "redis", "redis"},
+		}, "postgres,redis", "redis", "redis", "*redisstore.Feed"},
 		{"sqlite+redis url", func(t *testing.T) store.Options {
 			return store.Options{SessionStore: "redis://" + storetest.RedisHost(t), RedisPrefix: storetest.RedisPrefix(t)}
-		}, "sqlite,redis", "redis", "redis"},
+		}, "sqlite,redis", "redis", "redis", "*redisstore.Feed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t, tc.opts(t))
 			if got := checkNames(s); got != tc.checks {
 				t.Fatalf("checks %q, want %q", got, tc.checks)
+			}
+			if got := fmt.Sprintf("%T", s.Changes); got != tc.changes {
+				t.Fatalf("change feed %s, want %s", got, tc.changes)
 			}
 			exercise(t, s)
 			fams := gather(t, s)
@@ -167,6 +175,55 @@ func TestLimiterSharedThroughRedis(t *testing.T) {
 	b.Limiter.Hit(ctx, "shared", 2, time.Minute)
 	if r, _ := a.Limiter.Hit(ctx, "shared", 2, time.Minute); r.Allowed || r.Count != 3 {
 		t.Fatalf("third hit across two instances: %+v", r)
+	}
+}
+
+// TestChangesBetweenInstances: two Opens on shared engines (two
+// instances) hear each other's changes, and Close ends the subscriptions,
+// leaving no goroutine of theirs behind.
+func TestChangesBetweenInstances(t *testing.T) {
+	cases := []struct {
+		name string
+		opts func(t *testing.T) store.Options
+	}{
+		{"postgres", func(t *testing.T) store.Options { return store.Options{Store: storetest.PostgresDSN(t)} }},
+		{"redis", func(t *testing.T) store.Options {
+			return store.Options{Store: storetest.PostgresDSN(t), SessionStore: storetest.RedisAddr(t), RedisPrefix: storetest.RedisPrefix(t)}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.opts(t)
+			a, err := store.Open(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			b := open(t, o)
+			ra, rb := storetest.NewRecorder(t), storetest.NewRecorder(t)
+			// Subscriptions that only Close can end.
+			if err := a.Changes.Subscribe(context.Background(), ra.Fn); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Changes.Subscribe(context.Background(), rb.Fn); err != nil {
+				t.Fatal(err)
+			}
+			c := auth.Change{Kind: auth.ChangeUser, TenantID: auth.DefaultTenantID, ID: auth.NewID()}
+			if err := b.Changes.Publish(context.Background(), c); err != nil {
+				t.Fatal(err)
+			}
+			ra.Want(t, "the other instance", c)
+			rb.Want(t, "the publishing instance", c)
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			ra.End()
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rb.End()
+			storetest.NoGoroutines(t, "pgstore.(*Feed)", "redisstore.(*Feed)", "store/feed.")
+		})
 	}
 }
 

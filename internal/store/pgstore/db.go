@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/store/feed"
 )
 
 //go:embed migrations/*.sql
@@ -39,8 +40,10 @@ const migrateLock int64 = 0x73657373696f6e64
 // DB is an open PostgreSQL database. It implements the user, tenant and
 // token stores; SessionStore returns the session store over it.
 type DB struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool    *pgxpool.Pool
+	now     func() time.Time
+	channel string      // of the change feed: see channelName
+	subs    *feed.Group // the change feed's subscriptions
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a
@@ -65,17 +68,25 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*DB, error) {
 	if err != nil {
 		return nil, storeErr("open postgres", err)
 	}
-	d := &DB{pool: pool, now: now}
+	d := &DB{pool: pool, now: now, subs: feed.NewGroup()}
 	if err := d.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT COALESCE(current_schema(), '')`).Scan(&schema); err != nil {
+		pool.Close()
+		return nil, storeErr("open postgres", err)
+	}
+	d.channel = channelName(schema)
 	return d, nil
 }
 
-// Close closes every connection of the pool. It always returns nil; the
-// error is there so that a DB is an io.Closer like the other stores.
+// Close ends the change feed's subscriptions, waits for them, and closes
+// every connection of the pool. It always returns nil; the error is there
+// so that a DB is an io.Closer like the other stores.
 func (d *DB) Close() error {
+	d.subs.Close()
 	d.pool.Close()
 	return nil
 }

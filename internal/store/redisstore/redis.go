@@ -7,6 +7,7 @@
 //	sd:{t:<tenant>:u:<user>}:idx      sorted set: the user's session IDs, scored by creation (ms)
 //	sd:th:<token hash hex>            string: record key of the session with that token hash
 //	sd:sid:<id>                       string: record key of the session with that ID
+//	sd:changes                        pub/sub channel of the change feed (see Feed)
 //
 // The braces are a cluster hash tag: one user's record and index share a
 // slot, so a Lua script changes them together. The two pointer keys live in
@@ -33,6 +34,7 @@ import (
 
 	"github.com/redis/rueidis"
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/store/feed"
 )
 
 // DefaultPrefix starts every key the store writes.
@@ -47,7 +49,8 @@ type Sessions struct {
 	c       rueidis.Client
 	k       keys
 	now     func() time.Time
-	cluster bool // keys of different slots may live on different nodes
+	cluster bool        // keys of different slots may live on different nodes
+	subs    *feed.Group // the change feed's subscriptions
 }
 
 var _ auth.SessionStore = (*Sessions)(nil)
@@ -97,7 +100,7 @@ func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option
 	if now == nil {
 		now = time.Now
 	}
-	s := &Sessions{c: c, k: keys{o.prefix}, now: now, cluster: c.Mode() == rueidis.ClientModeCluster}
+	s := &Sessions{c: c, k: keys{o.prefix}, now: now, cluster: c.Mode() == rueidis.ClientModeCluster, subs: feed.NewGroup()}
 	if err := s.Ping(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -132,9 +135,11 @@ func clientOption(addr string) (rueidis.ClientOption, error) {
 	return o, nil
 }
 
-// Close closes the connections. It always returns nil; the error is there
-// so that Sessions is an io.Closer like the other stores.
+// Close ends the change feed's subscriptions, waits for them, and closes
+// the connections. It always returns nil; the error is there so that
+// Sessions is an io.Closer like the other stores.
 func (s *Sessions) Close() error {
+	s.subs.Close()
 	s.c.Close()
 	return nil
 }
