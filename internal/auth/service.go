@@ -50,6 +50,11 @@ type Config struct {
 	AbsoluteTimeout time.Duration
 	// Audit receives security events (none when nil).
 	Audit Auditor
+	// Changes carries the changes this instance makes to tenants and
+	// users to the other instances sharing the engine, and theirs here
+	// (see Watch). Nil: this instance alone; caches of other instances
+	// then see a change within UserCacheTTL.
+	Changes ChangeFeed
 }
 
 // Service is sessiond's core. Every dialect calls it; it calls the stores.
@@ -71,6 +76,7 @@ type Service struct {
 	idle          time.Duration
 	absolute      time.Duration
 	auditor       Auditor
+	changes       ChangeFeed
 
 	usersByID      cache[string, *User]   // the session-check path's users
 	tenantsByID    cache[string, *Tenant] // every request's tenant
@@ -86,7 +92,7 @@ func NewService(cfg Config) *Service {
 		hasher: cfg.Hasher, sessionLength: cfg.SessionLength, renewDisabled: cfg.RenewDisabled,
 		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
 		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
-		auditor: cfg.Audit,
+		auditor: cfg.Audit, changes: cfg.Changes,
 	}
 	if s.lockout == (LockoutPolicy{}) {
 		s.lockout = DefaultLockout
@@ -171,12 +177,51 @@ func (s *Service) cachedUser(ctx context.Context, tenantID, id string) (*User, e
 // the other instances.
 func (s *Service) userChanged(ctx context.Context, tenantID, id string) {
 	s.usersByID.drop(id)
+	s.publish(ctx, Change{Kind: ChangeUser, TenantID: tenantID, ID: id})
 }
 
 // tenantChanged drops a changed tenant from this instance's caches and
 // tells the other instances.
 func (s *Service) tenantChanged(ctx context.Context, id string) {
 	s.dropTenant(id)
+	s.publish(ctx, Change{Kind: ChangeTenant, TenantID: id, ID: id})
+}
+
+// publish tells the other instances of a change. The change is made
+// already; a feed that cannot take it only delays it elsewhere to the
+// cache TTL, so the failure is logged, not returned.
+func (s *Service) publish(ctx context.Context, c Change) {
+	if s.changes == nil {
+		return
+	}
+	if err := s.changes.Publish(context.WithoutCancel(ctx), c); err != nil {
+		s.log.Warn("change not published; other instances see it within the cache TTL", "kind", c.Kind, "err", err)
+	}
+}
+
+// Watch applies the changes that instances sharing the change feed
+// publish (this one's included) to this instance's caches, until ctx
+// ends. It returns once the subscription is in place, at once without a
+// feed, or with the feed's error.
+func (s *Service) Watch(ctx context.Context) error {
+	if s.changes == nil {
+		return nil
+	}
+	return s.changes.Subscribe(ctx, s.apply)
+}
+
+// apply drops what a change makes stale.
+func (s *Service) apply(c Change) {
+	switch c.Kind {
+	case ChangeTenant:
+		s.dropTenant(c.ID)
+	case ChangeUser:
+		s.usersByID.drop(c.ID)
+	case ChangeReset:
+		s.usersByID.reset()
+		s.tenantsByID.reset()
+		s.tenantsByToken.reset()
+	}
 }
 
 // dropTenant drops a tenant from this instance's caches.

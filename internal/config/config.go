@@ -46,6 +46,7 @@ type Config struct {
 	TenantSignupLimit           int           // /auth/signup calls per client IP per hour (tenants may override)
 	TrustedProxies              string        // comma-separated IPs or CIDRs whose proxy header gives the client address
 	TrustedProxyHeader          string        // the header they write it in: X-Forwarded-For or Forwarded
+	CacheTTL                    time.Duration // how long a user or tenant read from the store is reused on the check path
 	MaxBodyBytes                int64
 
 	// Brute-force lockout (see auth.LockoutPolicy).
@@ -94,6 +95,7 @@ func Default() Config {
 		LockoutMaxLock:              24 * time.Hour,
 		SessionAbsoluteTimeout:      24 * time.Hour,
 		TrustedProxyHeader:          "X-Forwarded-For",
+		CacheTTL:                    2 * time.Second,
 	}
 }
 
@@ -200,6 +202,7 @@ func options() []option {
 	add("session-absolute-timeout", "never renew a session past its creation plus this (0: off; duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout }))
 	add("password-allow-common", "accept passwords from the list of the 100,000 most common", boolean(func(c *Config) *bool { return &c.PasswordAllowCommon }))
 	add("audit-log", `security events as JSON lines: a file path, "-" for stderr, empty for none`, str(func(c *Config) *string { return &c.AuditLog }))
+	add("cache-ttl", "longest reuse of a user or tenant read from the store on the check path; changes made through sessiond apply at once on every instance sharing Redis or PostgreSQL (duration)", duration(func(c *Config) *time.Duration { return &c.CacheTTL }))
 	return o
 }
 
@@ -403,6 +406,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.EqualFold(c.TrustedProxyHeader, "X-Forwarded-For") && !strings.EqualFold(c.TrustedProxyHeader, "Forwarded") {
 		p = append(p, fmt.Sprintf("trusted-proxy-header: %q is neither X-Forwarded-For nor Forwarded", c.TrustedProxyHeader))
+	}
+	if c.CacheTTL < 0 || c.CacheTTL > time.Hour {
+		p = append(p, "cache-ttl must be between 0s and 1h")
 	}
 	if c.MaxBodyBytes < 1024 {
 		p = append(p, "max-body-bytes must be at least 1024")

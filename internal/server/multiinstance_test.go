@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,6 +52,20 @@ func sessiondBinary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// until polls seen, as fast as the loopback answers, and returns how long
+// it took to hold. It fails the test after 5 s: with --cache-ttl 1h only
+// the change feed can make it hold that soon.
+func until(t *testing.T, seen func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !seen() {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("not seen on the other instance after %v", time.Since(start))
+		}
+	}
+	return time.Since(start)
 }
 
 // process is one sessiond process.
@@ -136,8 +151,11 @@ func TestMultiInstance(t *testing.T) {
 	redis := storetest.RedisAddr(t)
 	prefix := storetest.RedisPrefix(t)
 	sessiondBinary(t)
+	// --cache-ttl 1h: a change can reach the other instance within the
+	// test only through the change feed, never by a cache expiring.
 	args := []string{"--store", dsn, "--session-store", redis, "--redis-key-prefix", prefix,
-		"--rocketchat-rate-limit", "10", "--rocketchat-rate-limit-window", "1m", "--lockout-account-limit", "4"}
+		"--rocketchat-rate-limit", "10", "--rocketchat-rate-limit-window", "1m", "--lockout-account-limit", "4",
+		"--cache-ttl", "1h"}
 	var a, b *process
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -227,6 +245,39 @@ func TestMultiInstance(t *testing.T) {
 		want(t, "tenant me on A", tenantMe(t, a.url, x, tok), http.StatusOK)
 		tok2 := tenantAuth(t, a.url, "/auth/signin", x, "ann@example.com")
 		want(t, "tenant me on B, signed in on A", tenantMe(t, b.url, x, tok2), http.StatusOK)
+	})
+
+	t.Run("ChangesReachTheOtherInstance", func(t *testing.T) {
+		// A tenant's restriction set on A refuses on B, and lifted on A
+		// serves on B; a user renamed on A shows renamed on B. Each change
+		// is timed from A's answer to B's first answer showing it.
+		x := createTenant(t, a.url, "propagation")
+		tok := tenantAuth(t, a.url, "/auth/signup", x, "pat@example.com")
+		want(t, "tenant me on B", tenantMe(t, b.url, x, tok), http.StatusOK)
+		const rounds = 40
+		var took []time.Duration
+		for i := range rounds {
+			list, wantStatus := `["me"]`, http.StatusForbidden
+			if i%2 == 1 {
+				list, wantStatus = `[]`, http.StatusOK
+			}
+			want(t, "restrict on A", do(t, request{method: "PATCH", url: a.url + "/api/v2/tenants/" + x.id,
+				body: `{"restrictedCapabilities":` + list + `}`, headers: token(operToken)}), http.StatusOK)
+			took = append(took, until(t, func() bool { return tenantMe(t, b.url, x, tok).status == wantStatus }))
+		}
+		cookie := influxSignin(t, b.url, "bob", bobPass)
+		bobID := rocketLogin(t, a.url, "bob", bobPass).userID
+		for i := range rounds {
+			name := fmt.Sprintf("bob%d", i)
+			want(t, "rename on A", do(t, request{method: "PATCH", url: a.url + "/api/v2/users/" + bobID,
+				body: `{"name":"` + name + `"}`, headers: token(operToken)}), http.StatusOK)
+			took = append(took, until(t, func() bool { return strings.Contains(influxMe(t, b.url, cookie).body, `"`+name+`"`) }))
+		}
+		want(t, "rename back", do(t, request{method: "PATCH", url: a.url + "/api/v2/users/" + bobID,
+			body: `{"name":"bob"}`, headers: token(operToken)}), http.StatusOK)
+		slices.Sort(took)
+		t.Logf("a change on A seen on B after: p50 %v, p99 %v, max %v (%d changes; tenants and users)",
+			took[len(took)/2], took[len(took)*99/100], took[len(took)-1], len(took))
 	})
 
 	t.Run("ReadyAndMetrics", func(t *testing.T) {

@@ -47,6 +47,7 @@ type App struct {
 	started time.Time
 
 	closeAudit func() error // closes the audit log file
+	stopWatch  func()       // ends the change feed subscription
 }
 
 type panicRoute struct {
@@ -95,8 +96,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 			AccountLimit: cfg.LockoutAccountLimit, IPLimit: cfg.LockoutIPLimit,
 			Window: cfg.LockoutWindow, MaxLock: cfg.LockoutMaxLock,
 		},
-		Audit: auditor,
-		Now:   now, Logger: log,
+		Audit: auditor, Changes: st.Changes,
+		UserCacheTTL: cacheTTL(cfg.CacheTTL),
+		Now:          now, Logger: log,
 	})
 	if err := svc.Init(ctx); err != nil {
 		st.Close()
@@ -104,6 +106,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		return nil, fmt.Errorf("initialise: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: metrics, started: now(), closeAudit: closeAudit}
+	a.watch()
 	for _, c := range st.Collectors {
 		a.metrics.Register(c)
 	}
@@ -238,6 +241,7 @@ func (a *App) Serve(ctx context.Context) error {
 	a.log.Info("sessiond listening", "addr", a.Addr(), "store", storeName(a.cfg.Store), "session_store", storeName(a.cfg.SessionStore))
 	select {
 	case err := <-errc:
+		a.stopWatch()
 		a.stores.Close()
 		a.closeAudit()
 		return err
@@ -250,12 +254,56 @@ func (a *App) Serve(ctx context.Context) error {
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
+	a.stopWatch()
 	return errors.Join(err, a.stores.Close(), a.closeAudit())
 }
 
 // Close releases the stores of an App that was opened but never served.
-func (a *App) Close() error { return errors.Join(a.stores.Close(), a.closeAudit()) }
+func (a *App) Close() error {
+	a.stopWatch()
+	return errors.Join(a.stores.Close(), a.closeAudit())
+}
 
+// cacheTTL is the core's setting for a configured cache TTL: 0 turns the
+// caches off, which the core spells as a negative TTL.
+func cacheTTL(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// watch subscribes the core to the change feed, so that another
+// instance's change to a tenant or user drops this one's cached copy at
+// once. When the feed cannot be reached at start it retries in the
+// background; until then other instances' changes apply within the cache
+// TTL. Without a feed (one instance) there is nothing to do.
+func (a *App) watch() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	a.stopWatch = func() { cancel(); <-done }
+	err := a.svc.Watch(ctx) // a no-op without a feed
+	if err == nil {
+		close(done)
+		return
+	}
+	go func() {
+		defer close(done)
+		wait := time.Second
+		for {
+			a.log.Warn("change feed unavailable; other instances' changes apply within the cache TTL", "retry_in", wait, "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 30*time.Second)
+			if err = a.svc.Watch(ctx); err == nil || ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+}
 // storeName hides credentials in engine URLs for logs.
 func storeName(s string) string {
 	if i := strings.Index(s, "://"); i >= 0 {
