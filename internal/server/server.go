@@ -304,6 +304,7 @@ func (a *App) watch() {
 		}
 	}()
 }
+
 // storeName hides credentials in engine URLs for logs.
 func storeName(s string) string {
 	if i := strings.Index(s, "://"); i >= 0 {
