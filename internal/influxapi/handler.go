@@ -21,8 +21,7 @@ const tenant = auth.DefaultTenantID
 
 // Options tune the dialect.
 type Options struct {
-	Metrics *httpkit.Metrics
-	Logger  *slog.Logger
+	Logger *slog.Logger
 	// MaxBody caps request bodies (httpkit.MaxBody when 0).
 	MaxBody int64
 	// EndSessionsOnPasswordChange ends a user's other sessions when their

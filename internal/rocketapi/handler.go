@@ -29,8 +29,7 @@ const (
 
 // Options tune the dialect.
 type Options struct {
-	Metrics *httpkit.Metrics
-	Logger  *slog.Logger
+	Logger *slog.Logger
 	// MaxBody caps request bodies (httpkit.MaxBody when 0).
 	MaxBody int64
 	// LoginExpiration is the lifetime of a login token

@@ -141,26 +141,26 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	influx := influxapi.New(a.svc, influxapi.Options{
-		Metrics: a.metrics, Logger: a.log, MaxBody: a.cfg.MaxBodyBytes,
+		Logger: a.log, MaxBody: a.cfg.MaxBodyBytes,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange, Version: "sessiond-" + Version,
 	})
 	mux.Handle("/api/v2/", influx)
 	mux.Handle("/api/v2", influx)
 	a.panics = append(a.panics, panicRoute{"/api/v2", influx.Panic})
 	rocket := rocketapi.New(a.svc, rocketapi.Options{
-		Metrics: a.metrics, Logger: a.log, MaxBody: a.cfg.MaxBodyBytes, LoginExpiration: a.cfg.RocketLoginExpiration,
+		Logger: a.log, MaxBody: a.cfg.MaxBodyBytes, LoginExpiration: a.cfg.RocketLoginExpiration,
 		Limiter: a.Limiter(), RateLimit: a.cfg.RocketRateLimit, RateWindow: a.cfg.RocketRateLimitWindow,
 	})
 	mux.Handle("/api/v1/", rocket)
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
 	tenants := tenantapi.New(a.svc, tenantapi.Options{
-		Metrics: a.metrics, Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes,
+		Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes,
 		SigninLimit: a.cfg.TenantSigninLimit, SignupLimit: a.cfg.TenantSignupLimit,
 	})
 	mux.Handle("/auth/", tenants)
 	a.panics = append(a.panics, panicRoute{"/auth/", tenants.Panic})
 	pages := ui.New(a.svc, ui.Options{
-		Metrics: a.metrics, Logger: a.log,
+		Logger:                      a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
 	})
 	mux.Handle("/ui/", pages)

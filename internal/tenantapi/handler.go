@@ -24,8 +24,7 @@ const (
 
 // Options tune the dialect.
 type Options struct {
-	Metrics *httpkit.Metrics // counts sign-ins as api "tenant"; may be nil
-	Logger  *slog.Logger
+	Logger *slog.Logger
 	// Limiter counts requests per IP (the server's shared one). Required.
 	Limiter auth.Limiter
 	// MaxBody caps request bodies (httpkit.MaxBody when 0).
@@ -39,7 +38,6 @@ type Options struct {
 // Handler serves /auth.
 type Handler struct {
 	svc     *auth.Service
-	metrics *httpkit.Metrics
 	log     *slog.Logger
 	limiter auth.Limiter
 	maxBody int64
@@ -66,7 +64,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = httpkit.MaxBody
 	}
-	h := &Handler{svc: svc, metrics: opt.Metrics, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(),
+	h := &Handler{svc: svc, log: opt.Logger, limiter: opt.Limiter, maxBody: opt.MaxBody, limits: defaultLimits(),
 		verified: newVerifiedCache(verifiedCacheSize)}
 	if opt.SigninLimit > 0 {
 		h.limits[auth.CapSignin] = opt.SigninLimit

@@ -30,7 +30,6 @@ type Options struct {
 	// EndSessionsOnPasswordChange ends the user's other sessions on every
 	// password change; when false the password form offers it as a choice.
 	EndSessionsOnPasswordChange bool
-	Metrics                     *httpkit.Metrics
 	Logger                      *slog.Logger
 }
 
