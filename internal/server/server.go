@@ -157,7 +157,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /ping", a.handlePing)
 	mux.HandleFunc("HEAD /ping", a.handlePing)
 	mux.Handle("GET /metrics", a.metrics.Handler())
-	return httpkit.Wrap(mux, a.log, a.metrics, a.panicWriter)
+	return httpkit.Wrap(httpkit.Routed(mux, a.notFound, a.notAllowed), a.log, a.metrics, a.panicWriter)
 }
 
 func (a *App) panicWriter(r *http.Request) httpkit.PanicWriter {
