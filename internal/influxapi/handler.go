@@ -92,6 +92,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/v2/lockouts", h.authed(h.handleClearLockouts))
 	mux.Handle("DELETE /api/v2/lockouts/{key...}", h.authed(h.handleClearLockout))
 	h.tenantRoutes(mux) // tenants of the tenant auth API (/auth), in tenant.go
+	h.orgRoutes(mux)    // the organization, its members and the resource types, in org.go
 }
 
 // ServeHTTP sets InfluxDB's server headers and serves the route.

@@ -173,7 +173,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	trusted, _ := httpkit.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
 	header, _ := httpkit.ProxyHeader(a.cfg.TrustedProxyHeader)
-	return httpkit.Wrap(mux, httpkit.WrapOptions{
+	return httpkit.Wrap(httpkit.Routed(mux, a.notFound, a.notAllowed), httpkit.WrapOptions{
 		Log: a.log, Metrics: a.metrics, Panic: a.panicWriter,
 		Proxies: &httpkit.Proxies{Trusted: trusted, Header: header},
 	})
