@@ -12,9 +12,15 @@ import (
 // LogFailure logs a request that failed on the server's side: an internal
 // error at ERROR with its cause, an engine or hash-queue refusal (which a
 // flood makes by the thousand, and which the client is told to retry) at
-// WARN. A client's mistake is not logged. Repeats of one cause are
-// collapsed by the server's log handler (see server.dedupHandler).
+// WARN. A client's mistake is not logged, nor, but at DEBUG, a request
+// whose client went away (its context ended, so whatever failed after
+// that is no fault of the server's). Repeats of one cause are collapsed
+// by the server's log handler (see server.dedupHandler).
 func LogFailure(log *slog.Logger, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		log.Debug("request abandoned by the client", "route", r.Pattern, "err", err)
+		return
+	}
 	switch auth.ErrorCode(err) {
 	case auth.EInternal:
 		log.Error("request failed", "request_id", RequestID(r.Context()), "route", r.Pattern, "err", err)

@@ -3,6 +3,7 @@ package securitytest
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,20 +37,45 @@ func TestFloodFromOneAddressSparesOthers(t *testing.T) {
 				tc.tune(c)
 			}})
 			e.seed()
-			ok, failed := floodWhileSigningIn(t, e, 300, 20)
-			t.Logf("good sign-ins: %d succeeded, %d failed (%v)", ok, len(failed), failed)
+			ok, failed, f := floodWhileSigningIn(t, e, 300, 20)
+			t.Logf("good sign-ins: %d succeeded, %d failed (%v); flood answers %v", ok, len(failed), failed, f.statuses)
 			if ok < 19 {
 				t.Fatalf("%d of 20 good sign-ins succeeded during the flood, want at least 19: %v", ok, failed)
+			}
+			// Refusals of a full pool say when to come back...
+			if n := f.statuses[http.StatusServiceUnavailable]; n != f.retryAfter {
+				t.Fatalf("%d answers 503, %d of them with Retry-After: 1", n, f.retryAfter)
+			}
+			// ... and thousands of them write a few log lines, not one
+			// each (before: 61,754 ERROR lines for 61,682 refusals).
+			warn, errs := 0, 0
+			for _, l := range strings.Split(e.logs.String(), "\n") {
+				switch {
+				case strings.Contains(l, `"level":"ERROR"`):
+					errs++
+				case strings.Contains(l, `"level":"WARN"`):
+					warn++
+				}
+			}
+			if errs != 0 || warn > 10 {
+				t.Fatalf("the flood wrote %d ERROR and %d WARN lines:\n%s", errs, warn, e.logs.String())
 			}
 		})
 	}
 }
 
+// floodAnswers is what the flooding client was answered.
+type floodAnswers struct {
+	mu         sync.Mutex
+	statuses   map[int]int
+	retryAfter int // 503s with Retry-After: 1
+}
+
 // floodWhileSigningIn sends wrong passwords from 203.0.113.66 on conns
 // connections while good sign-ins are made one after another from
-// 198.51.100.7, and returns how many of those succeeded and the statuses
-// of the others.
-func floodWhileSigningIn(t *testing.T, e *env, conns, good int) (int, []int) {
+// 198.51.100.7, and returns how many of those succeeded, the statuses of
+// the others, and what the flood was answered.
+func floodWhileSigningIn(t *testing.T, e *env, conns, good int) (int, []int, *floodAnswers) {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -57,6 +83,7 @@ func floodWhileSigningIn(t *testing.T, e *env, conns, good int) (int, []int) {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	answers := &floodAnswers{statuses: map[int]int{}}
 	for range conns {
 		wg.Add(1)
 		go func() {
@@ -68,6 +95,12 @@ func floodWhileSigningIn(t *testing.T, e *env, conns, good int) (int, []int) {
 				if res, err := client.Do(r); err == nil {
 					res.Body.Close()
 					sent.Add(1)
+					answers.mu.Lock()
+					answers.statuses[res.StatusCode]++
+					if res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") == "1" {
+						answers.retryAfter++
+					}
+					answers.mu.Unlock()
 				}
 			}
 		}()
@@ -92,5 +125,5 @@ func floodWhileSigningIn(t *testing.T, e *env, conns, good int) (int, []int) {
 	if sent.Load() < int64(conns) {
 		t.Fatalf("the flood sent only %d requests", sent.Load())
 	}
-	return ok, failed
+	return ok, failed, answers
 }

@@ -146,6 +146,10 @@ func TestEverySignInRecordedOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			events := signInEvents(t, cfg.AuditLog)
 			counts := signInCounts(t, base)
+			sessions, err := svc.CountSessions(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var status int
 			if tt.r != nil {
 				a := do(t, *tt.r)
@@ -169,6 +173,16 @@ func TestEverySignInRecordedOnce(t *testing.T) {
 			}
 			if tt.outcome == "success" && ev.Session == "" {
 				t.Fatalf("a successful sign-in's event names no session: %+v", ev)
+			}
+			// Only a success holds a session: no refused sign-in (a
+			// restricted user's included) starts one to revoke it after.
+			// A resume continues its session.
+			made := 0
+			if tt.outcome == "success" && tt.method != "resume" {
+				made = 1
+			}
+			if n, err := svc.CountSessions(ctx); err != nil || n != sessions+made {
+				t.Fatalf("%d sessions after, %d before (%v); want %d more", n, sessions, err, made)
 			}
 			now := signInCounts(t, base)
 			for k, n := range now {
