@@ -24,8 +24,8 @@ func TestDedupHandler(t *testing.T) {
 		log.Warn("request refused", "route", "POST /api/v2/signin", "request_id", i, "err", full)
 	}
 	log.With("component", "x").Warn("request refused", "err", full) // the same cause through a derived logger
-	log.Warn("request refused", "err", errors.New("redis down"))     // another cause
-	log.Error("request refused", "err", full)                        // another level
+	log.Warn("request refused", "err", errors.New("redis down"))    // another cause
+	log.Error("request refused", "err", full)                       // another level
 	for range 3 {
 		log.Info("signed in") // below WARN: never collapsed
 	}
