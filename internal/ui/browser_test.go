@@ -73,15 +73,23 @@ func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// run runs a read (text, count, location, screenshot) with a time limit.
+// A read that lands while the page is being replaced fails with "navigated
+// or closed" and is tried again on the new page: reads are idempotent.
 func run[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		b.t.Fatalf("browser: %v", err)
+	for {
+		v, err := chromedp.Run(ctx, a)
+		if err == nil {
+			return v
+		}
+		if !strings.Contains(err.Error(), "navigated or closed") || ctx.Err() != nil {
+			b.t.Fatalf("browser: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return v
 }
 
 func (b *browser) open(path string, waitFor string) {
