@@ -1,10 +1,9 @@
 package influxapi
 
 import (
-	"encoding/json"
+	"github.com/sessiond/sessiond/internal/httpkit"
 	"net/http"
 	"sync"
-	"unicode/utf8"
 )
 
 // The session check's answer, GET /api/v2/me, is written by hand: it is the
@@ -29,20 +28,8 @@ func appendUserResponse(b []byte, v userResponse) []byte {
 	return append(b, "\n}"...)
 }
 
-// appendString appends s as a JSON string. Plain strings are copied as
-// they are; anything encoding/json would escape goes through it.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendString appends s as json.Marshal writes it.
+func appendString(b []byte, s string) []byte { return httpkit.AppendJSONString(b, s, true) }
 
 var userBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 

@@ -168,5 +168,6 @@ func (h *Handler) handleLogout(w http.ResponseWriter, r *http.Request, c *caller
 
 // handleMe is GET /api/v1/me.
 func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, c *caller) {
-	respond(w, http.StatusOK, meResponse{meUser: newMe(c.user, r), Success: true})
+	m := newMe(c.user, r)
+	respondMe(w, &m)
 }

@@ -31,10 +31,20 @@ type services struct {
 	Password passwordService `json:"password"`
 }
 
-type userSettings struct {
-	Profile     map[string]any `json:"profile"`
-	Preferences map[string]any `json:"preferences"`
-}
+// userSettings are a user's settings, always empty here: sessiond keeps
+// no Rocket.Chat profile or preferences.
+type userSettings struct{}
+
+var emptySettings = []byte(`{"profile":{},"preferences":{}}`)
+
+// MarshalJSON writes the empty settings Rocket.Chat sends.
+func (userSettings) MarshalJSON() ([]byte, error) { return emptySettings, nil }
+
+// Roles, shared by every answer and never changed.
+var (
+	userRoles  = []string{"user"}
+	adminRoles = []string{"user", "admin"}
+)
 
 // meUser is getUserInfo(user): the user as /me and login show it, with
 // nothing secret (no tokens, no hashes).
@@ -68,14 +78,13 @@ type meResponse struct {
 // address unverified (which is why the top-level "email" key, sent only
 // for a verified address, is absent).
 func newMe(u *auth.User, r *http.Request) meUser {
-	roles := []string{"user"}
+	roles := userRoles
 	if u.Admin {
-		roles = append(roles, "admin")
+		roles = adminRoles
 	}
 	m := meUser{
 		ID: u.ID, Type: "user", Username: u.Name, Name: u.Name,
 		Status: "offline", StatusConnection: "offline", Active: u.State == auth.StateActive, Roles: roles,
-		Settings:  userSettings{Profile: map[string]any{}, Preferences: map[string]any{}},
 		Services:  services{Password: passwordService{Exists: u.PasswordHash != ""}},
 		AvatarURL: siteURL(r) + "/avatar/" + u.Name,
 		CreatedAt: isoTime(u.CreatedAt), UpdatedAt: isoTime(u.UpdatedAt),

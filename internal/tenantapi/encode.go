@@ -2,9 +2,9 @@ package tenantapi
 
 import (
 	"encoding/json"
+	"github.com/sessiond/sessiond/internal/httpkit"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // GET /auth/me answers on every page load of a tenant's app, so its body
@@ -33,21 +33,8 @@ func encode(env envelope) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendString appends s as a JSON string. Plain ASCII, by far the usual
-// case, is copied; anything encoding/json would escape (controls, quotes,
-// backslashes, <, >, &, and non-ASCII for U+2028, U+2029 and invalid
-// UTF-8) is left to encoding/json.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendString appends s as json.Marshal writes it.
+func appendString(b []byte, s string) []byte { return httpkit.AppendJSONString(b, s, true) }
 
 // appendStamp appends t as a quoted timeLayout time.
 func appendStamp(b []byte, t time.Time) []byte {
