@@ -20,7 +20,8 @@ import (
 const refName = "bare net/http JSON"
 
 // figure1 is session-check throughput and latency per dialect, each
-// measured right after the reference with the same headers.
+// measured right after the reference with the same headers, in alternated
+// rounds (the median round is reported, with the spread).
 func (b *bench) figure1(ctx context.Context) error {
 	for _, d := range dialects {
 		if len(b.o.dialects) > 0 && !b.o.dialects[d.name] {
@@ -38,25 +39,30 @@ func (b *bench) figure1(ctx context.Context) error {
 			b.rep.skip(1, key, name, err.Error())
 			continue
 		}
-		ref, err := b.measure(ctx, "reference, "+d.name+" headers", b.load(b.ref.url, d, sets))
-		if err != nil {
-			return err
+		s := newSamples()
+		for r := range b.rounds() {
+			round := fmt.Sprintf(" (round %d)", r+1)
+			ref, err := b.measure(ctx, "reference, "+d.name+" headers"+round, b.load(b.ref.url, d, sets))
+			if err != nil {
+				return err
+			}
+			got, err := b.measure(ctx, "sessiond "+d.name+round, b.load(b.main.url, d, sets))
+			if err != nil {
+				return err
+			}
+			note := problems("sessiond", got) + problems("reference", ref)
+			s.add(&Figure{Figure: 1, Key: key + ".throughput", Name: name + " throughput", Unit: "req/s",
+				Value: got.GoodRPS(), Reference: ref.GoodRPS(), ReferenceName: refName, target: atLeast(0.8), Note: note})
+			s.add(&Figure{Figure: 1, Key: key + ".p50", Name: name + " p50", Unit: "s",
+				Value: secs(got.P50), Reference: secs(ref.P50), ReferenceName: refName})
+			s.add(&Figure{Figure: 1, Key: key + ".p99", Name: name + " p99", Unit: "s",
+				Value: secs(got.P99), Reference: secs(ref.P99), ReferenceName: refName, target: atMost(1.5)})
+			if _, ok := b.gen.(*wrkGen); ok {
+				s.add(&Figure{Figure: 1, Key: key + ".cpu", Name: name + " server CPU per request", Unit: "s",
+					Value: secs(got.CPUPerRequest()), Reference: secs(ref.CPUPerRequest()), ReferenceName: refName})
+			}
 		}
-		got, err := b.measure(ctx, "sessiond "+d.name, b.load(b.main.url, d, sets))
-		if err != nil {
-			return err
-		}
-		note := problems("sessiond", got) + problems("reference", ref)
-		b.rep.add(&Figure{Figure: 1, Key: key + ".throughput", Name: name + " throughput", Unit: "req/s",
-			Value: got.GoodRPS(), Reference: ref.GoodRPS(), ReferenceName: refName, target: atLeast(0.8), Note: note})
-		b.rep.add(&Figure{Figure: 1, Key: key + ".p50", Name: name + " p50", Unit: "s",
-			Value: secs(got.P50), Reference: secs(ref.P50), ReferenceName: refName})
-		b.rep.add(&Figure{Figure: 1, Key: key + ".p99", Name: name + " p99", Unit: "s",
-			Value: secs(got.P99), Reference: secs(ref.P99), ReferenceName: refName, target: atMost(1.5)})
-		if _, ok := b.gen.(*wrkGen); ok {
-			b.rep.add(&Figure{Figure: 1, Key: key + ".cpu", Name: name + " server CPU per request", Unit: "s",
-				Value: secs(got.CPUPerRequest()), Reference: secs(ref.CPUPerRequest()), ReferenceName: refName})
-		}
+		s.report(b.rep)
 	}
 	return nil
 }
@@ -158,7 +164,8 @@ func (b *bench) figure2(ctx context.Context) error {
 	return nil
 }
 
-// figure3 is check latency while sign-ins keep the hashing pool full.
+// figure3 is check latency while sign-ins keep the hashing pool full,
+// against idle checks, in alternated rounds.
 func (b *bench) figure3(ctx context.Context) error {
 	d := dialects[0]
 	sets, err := b.credentials(ctx, d)
@@ -166,10 +173,6 @@ func (b *bench) figure3(ctx context.Context) error {
 		return err
 	}
 	check := b.load(b.main.url, d, sets)
-	idle, err := b.measure(ctx, "sessiond influxdb check, idle", check)
-	if err != nil {
-		return err
-	}
 	flood, err := b.signinLoad(ctx)
 	if err != nil {
 		return err
@@ -177,36 +180,44 @@ func (b *bench) figure3(ctx context.Context) error {
 	lead := max(time.Second, b.o.warmup)
 	flood.Duration = check.Duration + lead + time.Second
 	flood.Conns = max(4*b.main.app.Service().HashWorkers(), 8)
-	var (
-		floodRes Result
-		floodErr error
-		wg       sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		floodRes, floodErr = b.gen.Run(ctx, flood)
-	}()
-	select {
-	case <-time.After(lead):
-	case <-ctx.Done():
+	s := newSamples()
+	for r := range b.rounds() {
+		idle, err := b.measure(ctx, fmt.Sprintf("sessiond influxdb check, idle (round %d)", r+1), check)
+		if err != nil {
+			return err
+		}
+		var (
+			floodRes Result
+			floodErr error
+			wg       sync.WaitGroup
+		)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			floodRes, floodErr = b.gen.Run(ctx, flood)
+		}()
+		select {
+		case <-time.After(lead):
+		case <-ctx.Done():
+		}
+		busy, err := b.gen.Run(ctx, check)
+		wg.Wait()
+		if err != nil {
+			return err
+		}
+		if floodErr != nil {
+			return floodErr
+		}
+		logf("%-40s %s", fmt.Sprintf("sessiond influxdb check, sign-in flood (round %d)", r+1), busy)
+		logf("%-40s %s", "the flood", floodRes)
+		note := problems("check", busy) + problems("sign-in flood", floodRes) +
+			fmt.Sprintf("flood: %d connections signing in, %.1f sign-ins/s, %d hash workers", flood.Conns, floodRes.GoodRPS(), b.main.app.Service().HashWorkers())
+		s.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.p99", Name: "check p99 during a sign-in flood", Unit: "s",
+			Value: secs(busy.P99), Reference: secs(idle.P99), ReferenceName: "idle check p99", target: atMost(3), Note: note})
+		s.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.throughput", Name: "check throughput during a sign-in flood", Unit: "req/s",
+			Value: busy.GoodRPS(), Reference: idle.GoodRPS(), ReferenceName: "idle check throughput"})
 	}
-	busy, err := b.gen.Run(ctx, check)
-	wg.Wait()
-	if err != nil {
-		return err
-	}
-	if floodErr != nil {
-		return floodErr
-	}
-	logf("%-40s %s", "sessiond influxdb check, sign-in flood", busy)
-	logf("%-40s %s", "the flood", floodRes)
-	note := problems("check", busy) + problems("sign-in flood", floodRes) +
-		fmt.Sprintf("flood: %d connections signing in, %.1f sign-ins/s, %d hash workers", flood.Conns, floodRes.GoodRPS(), b.main.app.Service().HashWorkers())
-	b.rep.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.p99", Name: "check p99 during a sign-in flood", Unit: "s",
-		Value: secs(busy.P99), Reference: secs(idle.P99), ReferenceName: "idle check p99", target: atMost(3), Note: note})
-	b.rep.add(&Figure{Figure: 3, Key: "3.check_during_signin_flood.throughput", Name: "check throughput during a sign-in flood", Unit: "req/s",
-		Value: busy.GoodRPS(), Reference: idle.GoodRPS(), ReferenceName: "idle check throughput"})
+	s.report(b.rep)
 	return nil
 }
 
@@ -246,18 +257,22 @@ func (b *bench) figure6(ctx context.Context) error {
 			rin.app.Service().RevokeUserSessions(ctx, u.TenantID, u.ID, "")
 		}
 	}()
-	m, err := b.measure(ctx, "sessiond influxdb check, memory", b.load(b.main.url, d, mem))
-	if err != nil {
-		return err
+	s := newSamples()
+	for round := range b.rounds() {
+		m, err := b.measure(ctx, fmt.Sprintf("sessiond influxdb check, memory (round %d)", round+1), b.load(b.main.url, d, mem))
+		if err != nil {
+			return err
+		}
+		r, err := b.measure(ctx, fmt.Sprintf("sessiond influxdb check, redis (round %d)", round+1), b.load(rin.url, d, sets))
+		if err != nil {
+			return err
+		}
+		s.add(&Figure{Figure: 6, Key: key, Name: name + " throughput", Unit: "req/s", Value: r.GoodRPS(), Reference: m.GoodRPS(),
+			ReferenceName: "memory session store", target: atLeast(0.5),
+			Note: problems("redis", r) + problems("memory", m) + "Redis at " + addr + ", keys under " + prefix})
+		s.add(&Figure{Figure: 6, Key: "6.redis.p99", Name: name + " p99", Unit: "s", Value: secs(r.P99), Reference: secs(m.P99),
+			ReferenceName: "memory session store"})
 	}
-	r, err := b.measure(ctx, "sessiond influxdb check, redis", b.load(rin.url, d, sets))
-	if err != nil {
-		return err
-	}
-	b.rep.add(&Figure{Figure: 6, Key: key, Name: name + " throughput", Unit: "req/s", Value: r.GoodRPS(), Reference: m.GoodRPS(),
-		ReferenceName: "memory session store", target: atLeast(0.5),
-		Note: problems("redis", r) + problems("memory", m) + "Redis at " + addr + ", keys under " + prefix})
-	b.rep.add(&Figure{Figure: 6, Key: "6.redis.p99", Name: name + " p99", Unit: "s", Value: secs(r.P99), Reference: secs(m.P99),
-		ReferenceName: "memory session store"})
+	s.report(b.rep)
 	return nil
 }

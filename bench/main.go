@@ -29,6 +29,7 @@ import (
 // options are the command line.
 type options struct {
 	quick       bool
+	rounds      int
 	out         string
 	duration    time.Duration // one load run
 	expiryRun   time.Duration // figure 5's run, while the minute of expiries passes
@@ -65,6 +66,7 @@ func parseFlags(args []string) (*options, error) {
 	dias := fs.String("dialects", "", "comma-separated dialects for figure 1: influxdb, rocketchat, tenant (all when empty)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (sessiond serves in this process)")
 	fs.IntVar(&o.hashWorkers, "hash-workers", 0, "sessiond's --hash-workers (0: its default)")
+	fs.IntVar(&o.rounds, "rounds", 0, "alternated rounds per figure, the median reported with the spread (0: 3, or 1 with -quick)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
