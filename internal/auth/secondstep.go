@@ -201,3 +201,10 @@ func (s *Service) openTicket(token string) (tenantID, userID, login string, ok b
 	}
 	return parts[0], parts[1], parts[2], true
 }
+
+// TicketUser returns the tenant and user a live ticket stands for, so
+// that a second step can offer that user's passkeys.
+func (s *Service) TicketUser(token string) (tenantID, userID string, ok bool) {
+	tenantID, userID, _, ok = s.openTicket(token)
+	return tenantID, userID, ok
+}

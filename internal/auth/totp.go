@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/base32"
 	"fmt"
 	"image/png"
 	"strings"
@@ -196,4 +197,39 @@ func TOTPImage(url string, size int) ([]byte, error) {
 // authenticator app shows (for tests and tools).
 func TOTPCode(secret string, t time.Time) (string, error) {
 	return totp.GenerateCodeCustom(secret, t, totp.ValidateOpts{Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
+}
+
+// PendingTOTP returns the user's TOTP enrolment still waiting for its
+// first code, to show its key again. ErrFactorNotFound when there is none.
+func (s *Service) PendingTOTP(ctx context.Context, tenantID, userID string) (*TOTPEnrollment, error) {
+	if !s.factorsOn() {
+		return nil, ErrFactorNotFound
+	}
+	u, err := s.users.UserByID(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.sf.factors.UserFactors(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if f.Kind != FactorTOTP || f.Confirmed {
+			continue
+		}
+		secret, ok := s.sf.seal.open(sealTOTP, f.Secret)
+		if !ok {
+			return nil, ErrFactorNotFound
+		}
+		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(string(secret))
+		if err != nil {
+			return nil, Internal("totp secret", err)
+		}
+		key, err := totp.Generate(totp.GenerateOpts{Issuer: s.sf.issuer, AccountName: u.Name, Period: totpPeriod, Digits: totpDigits, Secret: raw})
+		if err != nil {
+			return nil, Internal("totp url", err)
+		}
+		return &TOTPEnrollment{FactorID: f.ID, Secret: key.Secret(), URL: key.URL()}, nil
+	}
+	return nil, ErrFactorNotFound
 }
