@@ -106,21 +106,21 @@ func (h *Handler) errorPageFor(w http.ResponseWriter, r *http.Request, c *caller
 // flashes are the confirmations a redirect may ask for with ?m=; only
 // these fixed texts can appear, so nothing from the URL is echoed.
 var flashes = map[string]string{
-	"signedout":      "You have signed out.",
-	"ended":          "Your session has ended. Please sign in again.",
-	"password":       "Your password has been changed.",
-	"password-all":   "Your password has been changed and your other sessions were signed out.",
-	"session":        "That session has been signed out.",
-	"gone":           "That session had already ended.",
-	"others":         "Signed out %s.",
-	"disabled":       "The user has been disabled and all of their sessions have ended.",
-	"enabled":        "The user has been enabled.",
-	"user-sessions":  "Ended %s of this user.",
-	"totp":           "Your authenticator app is set up.",
-	"factor-removed": "The second factor has been removed.",
-	"passkey-added":  "Your passkey is added.",
-	"passkey-failed": "The passkey could not be added. Please try again.",
-	"token-revoked":  "The personal access token has been revoked.",
+	"signedout":     "You have signed out.",
+	"ended":         "Your session has ended. Please sign in again.",
+	"password":      "Your password has been changed.",
+	"password-all":  "Your password has been changed and your other sessions were signed out.",
+	"session":       "That session has been signed out.",
+	"gone":          "That session had already ended.",
+	"others":        "Signed out %s.",
+	"disabled":      "The user has been disabled and all of their sessions have ended.",
+	"enabled":       "The user has been enabled.",
+	"user-sessions": "Ended %s of this user.",
+	"totp":          "Your authenticator app is set up.",
+	"factor-gone":   "The second factor has been removed.",
+	"passkey-added": "Your passkey is added.",
+	"passkey-error": "The passkey could not be added. Please try again.",
+	"token-revoked": "The personal access token has been revoked.",
 }
 
 func flash(r *http.Request) string {

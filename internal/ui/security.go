@@ -169,7 +169,7 @@ func (h *Handler) handleFactorRemove(w http.ResponseWriter, r *http.Request, c *
 	err := h.svc.RemoveFactor(r.Context(), c.sess, h.svc.Recent(c.sess), r.PathValue("id"))
 	switch auth.ErrorCode(err) {
 	case "":
-		h.redirect(w, r, "/ui/security?m=factor-removed")
+		h.redirect(w, r, "/ui/security?m=factor-gone")
 	case auth.EReauth:
 		h.redirect(w, r, "/ui/reauth?next="+url.QueryEscape("/ui/security"))
 	case auth.ENotFound:
@@ -225,7 +225,7 @@ func (h *Handler) handlePasskeyAdd(w http.ResponseWriter, r *http.Request, c *ca
 	switch auth.ErrorCode(err) {
 	case "":
 	case auth.EInvalid:
-		h.redirect(w, r, "/ui/security?m=passkey-failed")
+		h.redirect(w, r, "/ui/security?m=passkey-error")
 		return
 	default:
 		h.fail(w, r, err)
