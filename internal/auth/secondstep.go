@@ -37,10 +37,7 @@ func (s *Service) secondStep(ctx context.Context, a *attempt, u *User, login, ip
 	if len(fs) == 0 {
 		return "", nil
 	}
-	ch := &Challenge{Methods: methods, Method: pickMethod(methods, a.Second)}
-	if a.Capability == CapSignin {
-		ch.Ticket = s.ticket(a, u)
-	}
+	ch := &Challenge{Methods: methods, Method: pickMethod(methods, a.Second), Ticket: s.ticket(a, u)}
 	if a.Second.empty() {
 		if err := s.offerEmailCode(ctx, u, fs, ch); err != nil {
 			return outcomeOf(err), err

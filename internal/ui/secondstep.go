@@ -117,7 +117,7 @@ func (h *Handler) handlePasskeyOptionsSignIn(w http.ResponseWriter, r *http.Requ
 		h.forbidden(w, r)
 		return
 	}
-	var d signInData
+	d := signInData{Tenant: strings.TrimSpace(r.PostFormValue("tenant"))}
 	tenantID, err := h.signInTenant(r.Context(), r, &d)
 	if err != nil {
 		h.fail(w, r, err)
@@ -140,7 +140,7 @@ func (h *Handler) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) {
 		h.forbidden(w, r)
 		return
 	}
-	var d signInData
+	d := signInData{Tenant: strings.TrimSpace(r.PostFormValue("tenant"))}
 	tenantID, err := h.signInTenant(r.Context(), r, &d)
 	if err != nil {
 		h.fail(w, r, err)

@@ -204,7 +204,10 @@ func writeCeremony(w http.ResponseWriter, opts []byte, state string) {
 // script).
 func (h *Handler) handlePasskeyOptions(w http.ResponseWriter, r *http.Request, c *caller) {
 	if h.svc.Recent(c.sess) == nil {
-		http.Error(w, "re-authentication needed", http.StatusForbidden)
+		// The page's script goes to re-authenticate first.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		json.NewEncoder(w).Encode(map[string]string{"reauth": "/ui/reauth?next=" + url.QueryEscape("/ui/security")})
 		return
 	}
 	opts, state, err := h.svc.BeginPasskeyRegistration(r.Context(), c.user, relyingParty(r))

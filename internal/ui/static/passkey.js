@@ -36,8 +36,12 @@
   }
   async function run(button) {
     var form = button.form, status = document.getElementById(button.dataset.status);
-    var body = new URLSearchParams({ csrf: form.elements.csrf.value });
+    var body = new URLSearchParams(new FormData(form));
     var res = await fetch(button.dataset.options, { method: 'POST', body: body, credentials: 'same-origin' });
+    if (res.status === 403 && (res.headers.get('Content-Type') || '').indexOf('application/json') === 0) {
+      var r = await res.json();
+      if (r.reauth) { window.location.assign(r.reauth); return; }
+    }
     if (!res.ok) throw new Error('the server refused to start (' + res.status + ')');
     var o = await res.json(), pk = o.options.publicKey, cred;
     pk.challenge = bin(pk.challenge);
