@@ -121,6 +121,7 @@ var flashes = map[string]string{
 	"passkey-added": "Your passkey is added.",
 	"passkey-error": "The passkey could not be added. Please try again.",
 	"token-revoked": "The personal access token has been revoked.",
+	"factors-reset": "The user's second factors and recovery codes have been removed.",
 }
 
 func flash(r *http.Request) string {

@@ -24,6 +24,7 @@ func (h *Handler) securityRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /ui/signin/passkey/options", h.handlePasskeyOptionsSignIn)
 	mux.HandleFunc("POST /ui/signin/passkey", h.handlePasskeySignIn)
 	mux.Handle("POST /ui/tokens/{id}/revoke", h.form(h.handleTokenRevoke))
+	mux.Handle("POST /ui/admin/users/{id}/factors/reset", h.adminForm(h.handleUserFactorsReset))
 }
 
 // handleTokenRevoke revokes one of the user's personal access tokens
@@ -35,6 +36,25 @@ func (h *Handler) handleTokenRevoke(w http.ResponseWriter, r *http.Request, c *c
 		h.redirect(w, r, "/ui/sessions?m=token-revoked")
 	case auth.ENotFound:
 		h.redirect(w, r, "/ui/sessions?m=gone")
+	default:
+		h.fail(w, r, err)
+	}
+}
+
+// handleUserFactorsReset removes every second factor of a user (one who
+// lost them and their recovery codes). It needs the admin's own recent
+// proof.
+func (h *Handler) handleUserFactorsReset(w http.ResponseWriter, r *http.Request, c *caller) {
+	id := r.PathValue("id")
+	if !h.recent(w, r, c, "/ui/admin/users/"+id) {
+		return
+	}
+	_, err := h.svc.ResetSecondFactors(r.Context(), c.sess.TenantID, id)
+	switch auth.ErrorCode(err) {
+	case "":
+		h.redirect(w, r, "/ui/admin/users/"+id+"?m=factors-reset")
+	case auth.ENotFound:
+		h.errorPageFor(w, r, c, http.StatusNotFound, "There is no such user.")
 	default:
 		h.fail(w, r, err)
 	}
