@@ -62,11 +62,12 @@ var methodCapabilities = map[Method][]Capability{
 	MethodFacebook: {CapSignin},
 	MethodGuest:    {CapSignin},
 	MethodResume:   {CapSignin},
+	MethodPasskey:  {CapSignin},
 }
 
 // servedMethods are the methods sessiond can verify today; the others
 // are refused as restricted whatever else an attempt holds.
-var servedMethods = []Method{MethodPassword, MethodGuest, MethodResume}
+var servedMethods = []Method{MethodPassword, MethodGuest, MethodResume, MethodPasskey}
 
 // Restrictable lists every name an operator may switch off, for a tenant
 // or one user: the capabilities, then the methods.

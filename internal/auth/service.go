@@ -55,6 +55,9 @@ type Config struct {
 	// (see Watch). Nil: this instance alone; caches of other instances
 	// then see a change within UserCacheTTL.
 	Changes ChangeFeed
+	// SecondFactors configures second factors, recovery codes, personal
+	// access tokens and re-authentication (factor.go).
+	SecondFactors SecondFactorConfig
 }
 
 // Service is sessiond's core. Every dialect calls it; it calls the stores.
@@ -77,6 +80,7 @@ type Service struct {
 	absolute      time.Duration
 	auditor       Auditor
 	changes       ChangeFeed
+	sf            secondFactors
 
 	usersByID      cache[string, *User]   // the session-check path's users
 	tenantsByID    cache[string, *Tenant] // every request's tenant
@@ -92,7 +96,7 @@ func NewService(cfg Config) *Service {
 		hasher: cfg.Hasher, sessionLength: cfg.SessionLength, renewDisabled: cfg.RenewDisabled,
 		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
 		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
-		auditor: cfg.Audit, changes: cfg.Changes,
+		auditor: cfg.Audit, changes: cfg.Changes, sf: newSecondFactors(cfg.SecondFactors),
 	}
 	if s.lockout == (LockoutPolicy{}) {
 		s.lockout = DefaultLockout

@@ -33,6 +33,9 @@ type Attempt struct {
 	Origin   Origin
 	Format   TokenFormat   // of the new session's secret; DefaultTokenFormat when zero
 	Length   time.Duration // of the new session; the service's session length when 0
+	// Second is the second factor offered, for a user who has one (see
+	// secondStep); nil when the client offers none.
+	Second *SecondFactor
 }
 
 // LoginKind says what Attempt.Login holds.
@@ -211,7 +214,6 @@ func (s *Service) steps(ctx context.Context, a *attempt, ev *Event) (*SignedIn, 
 		return nil, outcomeOf(err), err
 	}
 	u := p.user
-	s.succeeded(ctx, login)
 
 	// 4. The user.
 	if u.State != StateActive {
@@ -220,6 +222,12 @@ func (s *Service) steps(ctx context.Context, a *attempt, ev *Event) (*SignedIn, 
 	if err := userGate(t, u.ID, a.Capability, a.method); err != nil {
 		return nil, OutcomeRestricted, err
 	}
+	// 4b. The second factor, for a user who has one (secondstep.go). Only
+	// then does the login's count start again.
+	if outcome, err := s.secondStep(ctx, a, u, login, ip, ev); err != nil {
+		return nil, outcome, err
+	}
+	s.succeeded(ctx, login)
 
 	// 5. The session.
 	if p.resumed != nil {

@@ -132,3 +132,57 @@ type LimitResult struct {
 	Remaining int       // events still allowed in the window
 	Reset     time.Time // when the window ends (zero when no window is open)
 }
+
+// FactorStore keeps users' second factors (TOTP secrets, passkeys, the
+// email method). Factor IDs are unique across tenants.
+type FactorStore interface {
+	// CreateFactor stores f. Returns EConflict if its ID is taken, or if
+	// it is a passkey whose credential ID another factor of the tenant has.
+	CreateFactor(ctx context.Context, f *Factor) error
+	// UserFactors returns the user's factors, oldest first.
+	UserFactors(ctx context.Context, tenantID, userID string) ([]*Factor, error)
+	// UpdateFactor replaces name, secret, confirmation, step, pending code
+	// and last use of the stored factor (matched by tenant and ID).
+	// Returns ErrFactorNotFound.
+	UpdateFactor(ctx context.Context, f *Factor) error
+	// AdvanceFactorStep sets the factor's last step to step and its last
+	// use to at, only if the stored step is lower: it is atomic, so a
+	// code (a TOTP time step, a passkey's counter) is accepted once even
+	// when two requests race. Returns EConflict when the stored step is
+	// step or higher, ErrFactorNotFound when there is no such factor.
+	AdvanceFactorStep(ctx context.Context, tenantID, id string, step int64, at time.Time) error
+	// DeleteFactor returns ErrFactorNotFound if there is no such factor.
+	DeleteFactor(ctx context.Context, tenantID, id string) error
+	// DeleteUserFactors removes every factor and recovery code of a user.
+	DeleteUserFactors(ctx context.Context, tenantID, userID string) error
+}
+
+// RecoveryCodeStore keeps the hashes of users' single-use recovery codes.
+type RecoveryCodeStore interface {
+	// SetRecoveryCodes replaces the user's codes with hashes, all unused.
+	SetRecoveryCodes(ctx context.Context, tenantID, userID string, hashes []Hash, at time.Time) error
+	// UseRecoveryCode marks the user's unused code of hash h used at at,
+	// atomically: of two racing uses one wins. Returns ErrNotFound when
+	// the user has no unused code of that hash.
+	UseRecoveryCode(ctx context.Context, tenantID, userID string, h Hash, at time.Time) error
+	// RecoveryCodesLeft returns how many unused codes the user has.
+	RecoveryCodesLeft(ctx context.Context, tenantID, userID string) (int, error)
+}
+
+// PersonalTokenStore keeps personal access tokens (Rocket.Chat's). Only
+// their hashes are stored.
+type PersonalTokenStore interface {
+	// CreatePersonalToken returns EConflict if the ID or hash is taken, or
+	// the user has a token of that name.
+	CreatePersonalToken(ctx context.Context, t *PersonalToken) error
+	// PersonalTokenByHash returns ErrTokenNotFound.
+	PersonalTokenByHash(ctx context.Context, h Hash) (*PersonalToken, error)
+	// UserPersonalTokens returns the user's tokens, oldest first.
+	UserPersonalTokens(ctx context.Context, tenantID, userID string) ([]*PersonalToken, error)
+	// UpdatePersonalToken replaces hash, last part, creation and last-use
+	// times (matched by tenant and ID). Returns ErrTokenNotFound, or
+	// EConflict when the hash is taken.
+	UpdatePersonalToken(ctx context.Context, t *PersonalToken) error
+	// DeletePersonalToken returns ErrTokenNotFound.
+	DeletePersonalToken(ctx context.Context, tenantID, id string) error
+}

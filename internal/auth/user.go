@@ -239,6 +239,9 @@ func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
 		}
 	}
 	s.audit(ctx, Event{Type: EventUserDelete, TenantID: tenantID, User: id})
+	if err := s.deleteUserFactors(ctx, tenantID, id); err != nil {
+		return err
+	}
 	if _, err := s.sessions.DeleteUserSessions(ctx, tenantID, id, ""); err != nil {
 		return err
 	}

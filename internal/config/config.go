@@ -58,6 +58,7 @@ type Config struct {
 	SessionIdleTimeout     time.Duration // end sessions unused this long (0: off)
 	SessionAbsoluteTimeout time.Duration // never renew a session past creation plus this (0: off)
 	PasswordAllowCommon    bool          // accept passwords from the list of the 100,000 most common
+	Factors                Factors       // second factors, passkeys, re-authentication (factor.go)
 	AuditLog               string        // security events as JSON lines: a file path, "-" for stderr, "" off
 
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
@@ -96,6 +97,7 @@ func Default() Config {
 		SessionAbsoluteTimeout:      24 * time.Hour,
 		TrustedProxyHeader:          "X-Forwarded-For",
 		CacheTTL:                    2 * time.Second,
+		Factors:                     defaultFactors(),
 	}
 }
 
@@ -202,6 +204,7 @@ func options() []option {
 	add("session-absolute-timeout", "never renew a session past its creation plus this (0: off; duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout }))
 	add("password-allow-common", "accept passwords from the list of the 100,000 most common", boolean(func(c *Config) *bool { return &c.PasswordAllowCommon }))
 	add("audit-log", `security events as JSON lines: a file path, "-" for stderr, empty for none`, str(func(c *Config) *string { return &c.AuditLog }))
+	o = append(o, factorOptions()...)
 	add("cache-ttl", "longest reuse of a user or tenant read from the store on the check path; changes made through sessiond apply at once on every instance sharing Redis or PostgreSQL (duration)", duration(func(c *Config) *time.Duration { return &c.CacheTTL }))
 	return o
 }
@@ -413,6 +416,7 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		p = append(p, "max-body-bytes must be at least 1024")
 	}
+	p = append(p, c.validateFactors()...)
 	if len(p) > 0 {
 		return errors.New(strings.Join(p, "; "))
 	}

@@ -73,6 +73,10 @@ type apiError struct {
 var (
 	errUnauthorized = apiError{codeUnauthorized, "unauthorized access"}
 	errInactive     = apiError{codeForbidden, "User is inactive"}
+	// errSecondFactor answers the right password of a user who has a
+	// second factor: the same 401 as a wrong one, with a message saying
+	// where such a user signs in.
+	errSecondFactor = apiError{codeUnauthorized, "this account has a second factor: sign in on the account pages (/ui/) or use an API token"}
 	errUserNotFound = apiError{codeNotFound, "user not found"}
 )
 

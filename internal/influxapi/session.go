@@ -30,6 +30,11 @@ func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request) {
 	case auth.EInactive:
 		writeError(w, errInactive, true)
 		return
+	case auth.ESecondFactor:
+		// The right password of a user with a second factor: InfluxDB's
+		// Basic sign-in has no place for the second one (errors.go).
+		writeError(w, errSecondFactor, true)
+		return
 	default:
 		h.fail(w, r, err)
 		return

@@ -63,7 +63,19 @@ func appendMe(b []byte, m *meUser) []byte {
 	// Settings are always empty objects here (newMe never fills them).
 	b = append(b, `,"settings":{"profile":{},"preferences":{}},"services":{"password":{"exists":`...)
 	b = strconv.AppendBool(b, m.Services.Password.Exists)
-	b = append(b, `}},"avatarUrl":`...)
+	b = append(b, '}')
+	for _, svc := range []struct {
+		name string
+		e    *enabled
+	}{{`,"totp":`, m.Services.TOTP}, {`,"email2fa":`, m.Services.Email2FA}} {
+		if svc.e != nil {
+			b = append(b, svc.name...)
+			b = append(b, `{"enabled":`...)
+			b = strconv.AppendBool(b, svc.e.Enabled)
+			b = append(b, '}')
+		}
+	}
+	b = append(b, `},"avatarUrl":`...)
 	b = str(b, m.AvatarURL)
 	b = append(b, `,"isOAuthUser":`...)
 	b = strconv.AppendBool(b, m.IsOAuthUser)

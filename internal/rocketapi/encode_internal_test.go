@@ -38,6 +38,12 @@ func TestAppendMeMatchesJSON(t *testing.T) {
 		case 1:
 			m.Roles = []string{}
 		}
+		if r.IntN(2) == 0 {
+			m.Services.TOTP = &enabled{Enabled: r.IntN(2) == 0}
+		}
+		if r.IntN(2) == 0 {
+			m.Services.Email2FA = &enabled{Enabled: r.IntN(2) == 0}
+		}
 		for range r.IntN(3) {
 			m.Emails = append(m.Emails, email{Address: pick(), Verified: r.IntN(2) == 0})
 		}

@@ -42,6 +42,11 @@ type Options struct {
 	RateLimit int
 	// RateWindow is the rate-limit window (DefaultRateWindow when 0).
 	RateWindow time.Duration
+	// TwoFactorRemember is Accounts_TwoFactorAuthentication_RememberFor
+	// (0: a code every time); TwoFactorPasswordFallback is
+	// Accounts_TwoFactorAuthentication_Enforce_Password_Fallback.
+	TwoFactorRemember         time.Duration
+	TwoFactorPasswordFallback bool
 }
 
 // Handler serves /api/v1.
@@ -91,17 +96,20 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.handle(mux, "GET", "sessions/list", user, h.handleList)
 	h.handle(mux, "GET", "sessions/info", user, h.handleInfo)
 	h.handle(mux, "POST", "sessions/logout.me", user, h.handleLogoutMe)
-	h.handle(mux, "GET", "sessions/list.all", admin, h.handleListAll)
-	h.handle(mux, "GET", "sessions/info.admin", admin, h.handleInfoAdmin)
-	h.handle(mux, "POST", "sessions/logout", admin, h.handleLogoutAdmin)
+	h.handle(mux, "GET", "sessions/list.all", admin, h.twoFactor(h.handleListAll, false))
+	h.handle(mux, "GET", "sessions/info.admin", admin, h.twoFactor(h.handleInfoAdmin, false))
+	h.handle(mux, "POST", "sessions/logout", admin, h.twoFactor(h.handleLogoutAdmin, false))
+	h.userRoutes(mux)
 }
 
 // caller is the authenticated user of a request. It is nil on public
 // routes.
 type caller struct {
 	user    *auth.User
-	session *auth.Session
+	session *auth.Session // for a personal access token, one standing for it
 	token   string
+	pat     *auth.PersonalToken // set when the token is a personal access token
+	proof   *auth.Proven        // set by a twoFactorRequired route's good code
 }
 
 type routeFunc func(w http.ResponseWriter, r *http.Request, c *caller)
@@ -158,6 +166,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*caller, e
 		return nil, auth.ErrUnauthenticated
 	}
 	s, u, err := h.svc.Authenticate(ctx, tok, auth.CheckOptions{})
+	if auth.ErrorCode(err) == auth.EUnauthorized {
+		return h.authenticateToken(ctx, uid, tok)
+	}
 	if err != nil {
 		if code := auth.ErrorCode(err); code == auth.EInactive || code == auth.EUnauthorized {
 			return nil, auth.ErrUnauthenticated

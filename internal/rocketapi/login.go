@@ -18,13 +18,14 @@ type credentials struct {
 	plain   *string
 	digest  string // lower-case SHA-256 hex of the password, for {hashed}
 	resume  string
+	code    string // the 2FA code: body code, else the x-2fa-code header
 }
 
 // readCredentials maps the body to one login: {resume}, or an identity
 // (user as a name, an address or {username}|{email}; username; email) and
 // a password (plain, {hashed} or Meteor's {digest, algorithm:"sha-256"}).
-// The 2FA code and anything else is ignored: sessiond has no second factor.
-// A digest is checked by the core against the verifier it keeps beside
+// The 2FA code (body code) is read with the password; anything else is
+// ignored. A digest is checked by the core against the verifier it keeps beside
 // every password hash.
 func readCredentials(p params) (credentials, *apiError) {
 	var c credentials
@@ -58,6 +59,7 @@ func readCredentials(p params) (credentials, *apiError) {
 	default:
 		return c, errMatchFailed
 	}
+	c.code, _ = p["code"].(string)
 	switch u := p["user"].(type) {
 	case string:
 		c.login, c.byEmail = u, strings.Contains(u, "@")
@@ -114,6 +116,9 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller)
 		writeError(w, e)
 		return
 	}
+	if cred.code == "" && cred.resume == "" {
+		cred.code = r.Header.Get("X-2fa-Code")
+	}
 	a := auth.Attempt{
 		TenantID: tenant, Login: cred.login, Origin: auth.OriginRocket, Client: client(r),
 		Format: auth.DefaultTokenFormat, Length: h.opt.LoginExpiration,
@@ -129,7 +134,19 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller)
 	default:
 		a.Credential = auth.PasswordDigest{SHA256: cred.digest}
 	}
+	if cred.code != "" {
+		// Rocket.Chat checks a login's code with the user's first method.
+		a.Second = &auth.SecondFactor{Code: cred.code}
+	}
 	in, err := h.svc.SignIn(r.Context(), a)
+	if ch, ok := auth.ChallengeOf(err); ok {
+		u, _ := h.svc.UserByLogin(r.Context(), tenant, cred.login)
+		if u == nil {
+			u = &auth.User{Name: cred.login}
+		}
+		writeError(w, loginTwoFactorError(ch, u))
+		return
+	}
 	switch code := auth.ErrorCode(err); {
 	case err == nil:
 	case cred.resume != "" && (code == auth.EUnauthorized || code == auth.EInactive || code == auth.ELocked || code == auth.EInvalid):
@@ -148,7 +165,7 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller)
 		return
 	}
 	respond(w, http.StatusOK, loginResponse{
-		Status: "success", Data: loginData{UserID: in.User.ID, AuthToken: in.Token, Me: newMe(in.User, r)}, Success: true,
+		Status: "success", Data: loginData{UserID: in.User.ID, AuthToken: in.Token, Me: h.me(r, in.User)}, Success: true,
 	})
 }
 
@@ -156,7 +173,14 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request, _ *caller)
 // current token only and answers the documented body, which has no
 // success key.
 func (h *Handler) handleLogout(w http.ResponseWriter, r *http.Request, c *caller) {
-	if _, err := h.svc.SignOut(r.Context(), c.token); err != nil {
+	if c.pat != nil {
+		// Rocket.Chat's logout pulls the token used, whatever it is: a
+		// personal access token used to log out is removed.
+		if err := h.svc.RemovePersonalToken(r.Context(), tenant, c.user.ID, c.pat.Name); err != nil {
+			h.failErr(w, r, err, nil)
+			return
+		}
+	} else if _, err := h.svc.SignOut(r.Context(), c.token); err != nil {
 		h.failErr(w, r, err, nil)
 		return
 	}
@@ -168,6 +192,27 @@ func (h *Handler) handleLogout(w http.ResponseWriter, r *http.Request, c *caller
 
 // handleMe is GET /api/v1/me.
 func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, c *caller) {
-	m := newMe(c.user, r)
+	m := h.me(r, c.user)
 	respondMe(w, &m)
+}
+
+// me is newMe with the user's second factors in services: totp and
+// email2fa, each {enabled}, as getUserInfo filters them.
+func (h *Handler) me(r *http.Request, u *auth.User) meUser {
+	m := newMe(u, r)
+	fs, err := h.svc.Factors(r.Context(), u.TenantID, u.ID)
+	if err != nil {
+		h.log.Warn("factors of me not read", "user", u.ID, "err", err)
+		return m
+	}
+	for _, f := range fs {
+		switch {
+		case !f.Confirmed:
+		case f.Kind == auth.FactorTOTP:
+			m.Services.TOTP = &enabled{Enabled: true}
+		case f.Kind == auth.FactorEmail:
+			m.Services.Email2FA = &enabled{Enabled: true}
+		}
+	}
+	return m
 }

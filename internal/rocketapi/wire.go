@@ -29,6 +29,13 @@ type passwordService struct {
 
 type services struct {
 	Password passwordService `json:"password"`
+	TOTP     *enabled        `json:"totp,omitempty"`
+	Email2FA *enabled        `json:"email2fa,omitempty"`
+}
+
+// enabled is a 2FA service as getUserInfo shows it.
+type enabled struct {
+	Enabled bool `json:"enabled"`
 }
 
 // userSettings are a user's settings, always empty here: sessiond keeps

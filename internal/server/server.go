@@ -73,6 +73,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	if cfg.PasswordHashCost != nil {
 		cost = *cfg.PasswordHashCost
 	}
+	factorKey, err := cfg.FactorKey()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	auditLog, closeAudit, err := openAudit(cfg.AuditLog, os.Stderr, log)
 	if err != nil {
 		st.Close()
@@ -99,6 +104,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		Audit: auditor, Changes: st.Changes,
 		UserCacheTTL: cacheTTL(cfg.CacheTTL),
 		Now:          now, Logger: log,
+		SecondFactors: auth.SecondFactorConfig{
+			Factors: st.Factors, RecoveryCodes: st.RecoveryCodes, PersonalTokens: st.PersonalTokens,
+			Key: factorKey, ReauthWindow: cfg.Factors.ReauthWindow,
+			Passkeys: auth.PasskeyConfig{ID: cfg.Factors.PasskeyRPID, Origins: cfg.PasskeyOriginList()},
+		},
 	})
 	if err := svc.Init(ctx); err != nil {
 		st.Close()
@@ -150,6 +160,7 @@ func (a *App) routes() http.Handler {
 	rocket := rocketapi.New(a.svc, rocketapi.Options{
 		Logger: a.log, MaxBody: a.cfg.MaxBodyBytes, LoginExpiration: a.cfg.RocketLoginExpiration,
 		Limiter: a.Limiter(), RateLimit: a.cfg.RocketRateLimit, RateWindow: a.cfg.RocketRateLimitWindow,
+		TwoFactorRemember: a.cfg.Factors.RocketRemember, TwoFactorPasswordFallback: a.cfg.Factors.RocketPasswordFallback,
 	})
 	mux.Handle("/api/v1/", rocket)
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})

@@ -73,6 +73,11 @@ type Stores struct {
 	Tokens   auth.TokenStore
 	Sessions auth.SessionStore
 	Limiter  auth.Limiter // rate-limit and failed-sign-in counters
+	// Second factors, recovery codes and personal access tokens live
+	// beside users, in the identity store.
+	Factors        auth.FactorStore
+	RecoveryCodes  auth.RecoveryCodeStore
+	PersonalTokens auth.PersonalTokenStore
 	// Changes carries changes between the instances that share the
 	// engines: Redis's (pub/sub) when the session store is Redis, else
 	// PostgreSQL's (LISTEN/NOTIFY) when the identity store is PostgreSQL,
@@ -129,6 +134,7 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		sqlDB, engine = db, "sqlite"
 		s.closers = append(s.closers, db.Close)
 		s.Users, s.Tenants, s.Tokens = db, db, db
+		s.Factors, s.RecoveryCodes, s.PersonalTokens = db, db, db
 		s.Checks = append(s.Checks, Check{Name: "sqlite", Ping: db.Ping})
 	case IsPostgres(o.Store):
 		db, err := pgstore.Open(ctx, o.Store, o.Now)
@@ -138,6 +144,7 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		pgDB, engine = db, "postgres"
 		s.closers = append(s.closers, db.Close)
 		s.Users, s.Tenants, s.Tokens = db, db, db
+		s.Factors, s.RecoveryCodes, s.PersonalTokens = db, db, db
 		s.Checks = append(s.Checks, Check{Name: "postgres", Ping: db.Ping})
 	default:
 		return fail(fmt.Errorf("unknown store %q", o.Store))

@@ -101,6 +101,10 @@ func translate(err error) *apiError {
 		return errTooManyRequests
 	case auth.EUnavailable:
 		return errUnavailable
+	case auth.ESecondFactor:
+		// The tenant API has no second step: a user with a second factor
+		// signs in on the account pages.
+		return &apiError{"This account has a second factor: sign in on the account pages", codeInvalidCredentials, http.StatusUnauthorized, nil}
 	}
 	return errInternal
 }

@@ -61,6 +61,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	mux.Handle("POST /ui/sessions/{id}/signout", h.form(h.handleSignOutSession))
 	mux.Handle("GET /ui/password", h.authed(h.handlePasswordPage))
 	mux.Handle("POST /ui/password", h.form(h.handlePassword))
+	h.securityRoutes(mux)
 	mux.Handle("GET /ui/admin/users", h.admin(h.handleUsers))
 	mux.Handle("GET /ui/admin/users/{id}", h.admin(h.handleUser))
 	mux.Handle("POST /ui/admin/users/{id}/state", h.adminForm(h.handleUserState))
@@ -78,7 +79,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "same-origin")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.root.ServeHTTP(w, r)
 }
 

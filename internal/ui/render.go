@@ -30,7 +30,7 @@ func staticFS() fs.FS {
 
 // pageNames are the templates that render a whole page; each defines
 // "content" inside layout.html.
-var pageNames = []string{"signin", "sessions", "password", "users", "user", "error"}
+var pageNames = []string{"signin", "sessions", "password", "users", "user", "error", "security", "totp", "codes", "signin2", "reauth"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -116,6 +116,12 @@ var flashes = map[string]string{
 	"disabled":      "The user has been disabled and all of their sessions have ended.",
 	"enabled":       "The user has been enabled.",
 	"user-sessions": "Ended %s of this user.",
+	"totp":          "Your authenticator app is set up.",
+	"factor-gone":   "The second factor has been removed.",
+	"passkey-added": "Your passkey is added.",
+	"passkey-error": "The passkey could not be added. Please try again.",
+	"token-revoked": "The personal access token has been revoked.",
+	"factors-reset": "The user's second factors and recovery codes have been removed.",
 }
 
 func flash(r *http.Request) string {

@@ -23,6 +23,7 @@ type sessionView struct {
 type sessionsData struct {
 	Sessions []sessionView
 	Others   int // sessions other than this one
+	Tokens   []*auth.PersonalToken
 }
 
 // apiNames says in words which API started a session.
@@ -67,13 +68,24 @@ func (h *Handler) handleSessions(w http.ResponseWriter, r *http.Request, c *call
 	rows := sessionViews(list, c.sess.ID, h.svc.Now())
 	v := signedIn(c, "Your sessions", "sessions")
 	v.Flash = flash(r)
-	v.Data = sessionsData{Sessions: rows, Others: len(rows) - 1}
+	toks, err := h.svc.PersonalTokens(r.Context(), c.sess.TenantID, c.user.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Data = sessionsData{Sessions: rows, Others: len(rows) - 1, Tokens: toks}
 	h.render(w, r, http.StatusOK, "sessions", v)
 }
 
-// handleSignOutOthers ends every session of the user but this one.
+// handleSignOutOthers ends every session of the user but this one. It
+// needs a recent proof: a session older than the window is sent to
+// re-authenticate first.
 func (h *Handler) handleSignOutOthers(w http.ResponseWriter, r *http.Request, c *caller) {
-	n, err := h.svc.RevokeUserSessions(r.Context(), c.sess.TenantID, c.user.ID, c.sess.ID)
+	n, err := h.svc.EndOtherSessions(r.Context(), c.sess, h.svc.Recent(c.sess))
+	if auth.ErrorCode(err) == auth.EReauth {
+		h.redirect(w, r, "/ui/reauth?next=%2Fui%2Fsessions")
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -96,6 +96,12 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		TenantID: tenantID, Login: login, Credential: auth.Password{Secret: password},
 		Origin: auth.OriginUI, Client: httpkit.Client(r),
 	})
+	if ch, ok := auth.ChallengeOf(err); ok {
+		// The right password of a user with a second factor: the second
+		// step (secondstep.go).
+		h.secondStep(w, r, ch, http.StatusOK, "")
+		return
+	}
 	switch code := auth.ErrorCode(err); code {
 	case "":
 	case auth.EInternal, auth.EUnavailable:
