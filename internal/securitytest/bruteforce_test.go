@@ -188,7 +188,6 @@ func TestD35Timing(t *testing.T) {
 		e.signinResp("ghost", "wrong-password")
 	}
 	const n = 200
-	var unknown, wrong, locked, lockedUnknown []time.Duration
 	timeOne := func(user, pw string) time.Duration {
 		t0 := time.Now()
 		if s := e.signinResp(user, pw).StatusCode; s != http.StatusUnauthorized {
@@ -196,23 +195,32 @@ func TestD35Timing(t *testing.T) {
 		}
 		return time.Since(t0)
 	}
-	for i := range n {
-		// A fresh unknown name each time, so the unknown login never locks.
-		unknown = append(unknown, timeOne(fmt.Sprintf("nobody%d", i), "wrong-password"))
-		// Bob would lock after 3 wrong passwords: clear him every other round.
-		wrong = append(wrong, timeOne(bobName, "wrong-password"))
-		locked = append(locked, timeOne(carolName, carolPass))
-		lockedUnknown = append(lockedUnknown, timeOne("ghost", "wrong-password"))
-		if i%2 == 1 {
-			e.app.Service().ClearLockout(t.Context(), auth.LoginLockoutKey(auth.DefaultTenantID, bobName))
-		}
-	}
 	med := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
-	mu, mw, ml, mlu := med(unknown), med(wrong), med(locked), med(lockedUnknown)
-	tol := max(mw/4, 2*time.Millisecond)
-	t.Logf("medians: unknown %v, wrong %v, locked %v, locked unknown %v (tolerance %v)", mu, mw, ml, mlu, tol)
-	if absDur(mu-mw) > tol || absDur(ml-mlu) > tol {
-		t.Fatalf("medians differ beyond the noise: unknown %v, wrong %v; locked %v, locked unknown %v", mu, mw, ml, mlu)
+	// The machine is shared: a burst of other work can skew one series
+	// of medians. A leak skews every series the same way, so the test
+	// fails only when three series in a row differ beyond the noise.
+	for try := 1; ; try++ {
+		var unknown, wrong, locked, lockedUnknown []time.Duration
+		for i := range n {
+			// A fresh unknown name each time, so the unknown login never locks.
+			unknown = append(unknown, timeOne(fmt.Sprintf("nobody%d-%d", try, i), "wrong-password"))
+			// Bob would lock after 3 wrong passwords: clear him every other round.
+			wrong = append(wrong, timeOne(bobName, "wrong-password"))
+			locked = append(locked, timeOne(carolName, carolPass))
+			lockedUnknown = append(lockedUnknown, timeOne("ghost", "wrong-password"))
+			if i%2 == 1 {
+				e.app.Service().ClearLockout(t.Context(), auth.LoginLockoutKey(auth.DefaultTenantID, bobName))
+			}
+		}
+		mu, mw, ml, mlu := med(unknown), med(wrong), med(locked), med(lockedUnknown)
+		tol := max(mw/4, 2*time.Millisecond)
+		t.Logf("series %d medians: unknown %v, wrong %v, locked %v, locked unknown %v (tolerance %v)", try, mu, mw, ml, mlu, tol)
+		if absDur(mu-mw) <= tol && absDur(ml-mlu) <= tol {
+			return
+		}
+		if try == 3 {
+			t.Fatalf("medians differ beyond the noise in 3 series: unknown %v, wrong %v; locked %v, locked unknown %v", mu, mw, ml, mlu)
+		}
 	}
 }
 
