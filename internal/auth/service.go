@@ -55,6 +55,20 @@ type Config struct {
 	// (see Watch). Nil: this instance alone; caches of other instances
 	// then see a change within UserCacheTTL.
 	Changes ChangeFeed
+
+	// OTPs, Messages and Links keep one-time codes, the courier's outbox
+	// and users' outside identities; the OTP module, password reset and
+	// OTP and social sign-in need them (refused as restricted without).
+	OTPs     OTPStore
+	Messages MessageStore
+	Links    LinkStore
+	// Channels are the channels the courier delivers; codes are refused
+	// for any other.
+	Channels []Channel
+	// OTP bounds one-time codes (DefaultOTPPolicy when zero).
+	OTP OTPPolicy
+	// IDTokens verifies identity providers' ID tokens for social sign-in.
+	IDTokens IDTokenVerifier
 }
 
 // Service is sessiond's core. Every dialect calls it; it calls the stores.
@@ -77,6 +91,12 @@ type Service struct {
 	absolute      time.Duration
 	auditor       Auditor
 	changes       ChangeFeed
+	otps          OTPStore
+	messages      MessageStore
+	links         LinkStore
+	channels      []Channel
+	otp           OTPPolicy
+	idTokens      IDTokenVerifier
 
 	usersByID      cache[string, *User]   // the session-check path's users
 	tenantsByID    cache[string, *Tenant] // every request's tenant
@@ -93,6 +113,8 @@ func NewService(cfg Config) *Service {
 		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
 		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
 		auditor: cfg.Audit, changes: cfg.Changes,
+		otps: cfg.OTPs, messages: cfg.Messages, links: cfg.Links, channels: cfg.Channels,
+		otp: cfg.OTP.withDefaults(), idTokens: cfg.IDTokens,
 	}
 	if s.lockout == (LockoutPolicy{}) {
 		s.lockout = DefaultLockout
