@@ -19,7 +19,11 @@ func (s *Service) StartOTPSignIn(ctx context.Context, req OTPRequest) (*OTP, err
 	if err := gate(t, CapSignin, MethodOTP); err != nil {
 		return nil, err
 	}
-	if bad := checkOTPRequest(&req); bad != nil {
+	bad := checkOTPRequest(&req)
+	for k, v := range req.Problems {
+		bad = addProblem(bad, k, v...)
+	}
+	if bad != nil {
 		return nil, &Error{Code: EInvalid, Msg: "invalid otp sign-in", Fields: bad}
 	}
 	return s.issueOTP(ctx, t, req, "")

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -124,4 +125,23 @@ func (s *Service) forgetUser(ctx context.Context, tenantID, userID string) error
 	}
 	_, err := s.links.DeleteUserLinks(ctx, tenantID, userID)
 	return err
+}
+
+// UserMethod is the method a user was made with, as their name tells:
+// a device's guest, an identity provider's user, a phone's or an email's
+// one-time code, or a password.
+func UserMethod(u *User) Method {
+	switch {
+	case IsGuest(u):
+		return MethodGuest
+	case strings.HasPrefix(u.Name, string(MethodGoogle)+" "):
+		return MethodGoogle
+	case strings.HasPrefix(u.Name, string(MethodApple)+" "):
+		return MethodApple
+	case strings.HasPrefix(u.Name, string(MethodFacebook)+" "):
+		return MethodFacebook
+	case strings.HasPrefix(u.Name, linkPhone+" "), u.PasswordHash == "" && u.EmailVerified:
+		return MethodOTP
+	}
+	return MethodPassword
 }

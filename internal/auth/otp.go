@@ -152,6 +152,10 @@ type OTPRequest struct {
 	Channel   Channel
 	Recipient string
 	Client    Client
+	// Problems are what the dialect found wrong with the request while
+	// decoding it, in its own field names; they are reported (EInvalid)
+	// with the core's, after the gate.
+	Problems map[string][]string
 }
 
 // ResendInterval returns the shortest time between two sends of an OTP.
@@ -182,6 +186,9 @@ func (s *Service) CreateOTP(ctx context.Context, req OTPRequest) (*OTP, error) {
 	case ScopeEmailVerification, ScopePhoneVerification, "":
 	default:
 		bad = addProblem(bad, FieldScope, "must be one of email_verification, phone_verification")
+	}
+	for k, v := range req.Problems {
+		bad = addProblem(bad, k, v...)
 	}
 	if bad == nil && req.Scope == ScopeEmailVerification && req.Channel != ChannelEmail {
 		bad = addProblem(bad, FieldChannel, "must be email for email_verification")

@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// ResetRequest asks for a password reset code.
+type ResetRequest struct {
+	TenantID string
+	Email    string
+	Client   Client
+	// Problems are the dialect's own findings, as in OTPRequest.
+	Problems map[string][]string
+}
+
 // StartPasswordReset is the challenge step of a password reset: a
 // reset_password code is emailed to email when it names a user of the
 // tenant who signs in with a password and may reset it. Whether or not
@@ -14,7 +23,8 @@ import (
 // Returns EInvalid (Fields: FieldLogin), ERestricted when resets are
 // switched off for the tenant or no email can be sent, or ERateLimited
 // when the address was sent too many codes.
-func (s *Service) StartPasswordReset(ctx context.Context, tenantID, email string, c Client) (*OTP, error) {
+func (s *Service) StartPasswordReset(ctx context.Context, req ResetRequest) (*OTP, error) {
+	tenantID, email, c := req.TenantID, req.Email, req.Client
 	t, err := s.Tenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -23,11 +33,18 @@ func (s *Service) StartPasswordReset(ctx context.Context, tenantID, email string
 		return nil, err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
+	var bad map[string][]string
 	switch {
 	case email == "":
-		return nil, &Error{Code: EInvalid, Msg: "invalid password reset", Fields: map[string][]string{FieldLogin: {"is required"}}}
+		bad = addProblem(bad, FieldLogin, "is required")
 	case !wellFormedEmail(email):
-		return nil, &Error{Code: EInvalid, Msg: "invalid password reset", Fields: map[string][]string{FieldLogin: {"must be a valid email"}}}
+		bad = addProblem(bad, FieldLogin, "must be a valid email")
+	}
+	for k, v := range req.Problems {
+		bad = addProblem(bad, k, v...)
+	}
+	if bad != nil {
+		return nil, &Error{Code: EInvalid, Msg: "invalid password reset", Fields: bad}
 	}
 	userID := ""
 	u, err := s.users.UserByEmail(ctx, tenantID, email)
