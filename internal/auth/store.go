@@ -18,8 +18,8 @@ type UserStore interface {
 	// UserByEmail returns ErrUserNotFound if no user of the tenant has the email.
 	UserByEmail(ctx context.Context, tenantID, email string) (*User, error)
 	// ListUsers returns the tenant's users ordered by ID, after f.After, at
-	// most f.Limit of them (all when 0), and only those whose name contains
-	// f.Search when set.
+	// most f.Limit of them (all when 0), and only those whose name or
+	// email contains f.Search when set.
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
 	// UpdateUser replaces the stored user with u (matched by tenant and ID).
 	// Returns ErrUserNotFound, or EConflict on a taken name or email.

@@ -61,14 +61,15 @@ func (d *DB) UserByEmail(ctx context.Context, tenantID, email string) (*auth.Use
 	return d.oneUser(ctx, "user by email", `tenant_id = $1 AND email = $2`, tenantID, email)
 }
 
-// ListUsers implements auth.UserStore. The name search is a plain substring
-// match (strpos), so no LIKE wildcard in f.Search needs escaping.
+// ListUsers implements auth.UserStore. The search is a plain substring
+// match (strpos) of the name or the email, so no LIKE wildcard in
+// f.Search needs escaping.
 func (d *DB) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.User, error) {
 	q := `SELECT ` + userCols + ` FROM users WHERE tenant_id = $1 AND id > $2`
 	args := []any{f.TenantID, f.After}
 	if f.Search != "" {
 		args = append(args, f.Search)
-		q += ` AND strpos(name, $3) > 0`
+		q += ` AND (strpos(name, $3) > 0 OR strpos(COALESCE(email, ''), $3) > 0)`
 	}
 	q += ` ORDER BY id`
 	if f.Limit > 0 {

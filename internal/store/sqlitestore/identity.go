@@ -66,8 +66,8 @@ func (d *DB) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.User, er
 	q := `SELECT ` + userCols + ` FROM users WHERE tenant_id = ? AND id > ?`
 	args := []any{f.TenantID, f.After}
 	if f.Search != "" {
-		q += ` AND instr(name, ?) > 0`
-		args = append(args, f.Search)
+		q += ` AND (instr(name, ?) > 0 OR instr(COALESCE(email, ''), ?) > 0)`
+		args = append(args, f.Search, f.Search)
 	}
 	q += ` ORDER BY id`
 	if f.Limit > 0 {

@@ -42,6 +42,16 @@ func emailVerified(t *testing.T, s Identity) {
 	must(t, "update", s.UpdateUser(ctx, u))
 	check("updated to verified", v, true)
 	check("updated to unverified", u, false)
+
+	// The search looks at emails as well as names.
+	w := newUser("t1", "google 1234")
+	w.Email = "carol@example.org"
+	must(t, "create", s.CreateUser(ctx, w))
+	found, err := s.ListUsers(ctx, auth.UserFilter{TenantID: "t1", Search: "example.org"})
+	must(t, "search by email", err)
+	if len(found) != 1 || found[0].ID != w.ID {
+		t.Fatalf("search by email: %v", found)
+	}
 }
 
 // newOTP is a pending OTP of tenant for recipient by email.
