@@ -109,10 +109,15 @@ func (s *Service) ResetPassword(ctx context.Context, tenantID, id, password stri
 	if err := s.SetPassword(ctx, tenantID, u.ID, password, true, ""); err != nil {
 		return err
 	}
-	if s.lockoutOn() {
-		s.succeeded(ctx, loginSubject(tenantID, u.Name))
-		if u.Email != "" && u.Email != u.Name {
-			s.succeeded(ctx, loginSubject(tenantID, u.Email))
+	// Whoever was guessing at the password has lost: the owner's sign-in
+	// is no longer locked.
+	logins := []string{u.Name}
+	if u.Email != "" && u.Email != u.Name {
+		logins = append(logins, u.Email)
+	}
+	for _, login := range logins {
+		if err := s.ClearLockout(ctx, loginSubject(tenantID, login)); err != nil {
+			s.log.Warn("clearing a lockout after a password reset failed", "user", u.ID, "err", err)
 		}
 	}
 	s.audit(ctx, Event{Type: EventPasswordReset, Outcome: OutcomeSuccess, TenantID: tenantID, User: u.ID, IP: c.IP, Target: o.ID, Detail: "completed: every session ended"})
