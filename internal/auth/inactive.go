@@ -2,23 +2,23 @@ package auth
 
 import "errors"
 
-// inactiveState carries the state of a user refused as inactive.
-type inactiveState UserState
+// inactiveUser is ErrUserInactive naming the user's state.
+type inactiveUser struct{ state UserState }
 
-func (s inactiveState) Error() string { return "user is " + string(s) }
+func (e inactiveUser) Error() string { return ErrUserInactive.Msg + ": user is " + string(e.state) }
+func (e inactiveUser) Unwrap() error { return ErrUserInactive }
 
-// inactiveError is ErrUserInactive naming u's state, so that a dialect
-// can say why a user whose credential was right cannot sign in.
-func inactiveError(u *User) error {
-	return &Error{Code: EInactive, Msg: ErrUserInactive.Msg, Err: inactiveState(u.State)}
-}
+// inactiveError is ErrUserInactive (errors.Is matches it) naming u's
+// state, so that a dialect can say why a user whose credential was right
+// cannot sign in.
+func inactiveError(u *User) error { return inactiveUser{u.State} }
 
 // InactiveState reports the state of the user behind an EInactive error
 // from SignIn.
 func InactiveState(err error) (UserState, bool) {
-	var s inactiveState
-	if errors.As(err, &s) {
-		return UserState(s), true
+	var e inactiveUser
+	if errors.As(err, &e) {
+		return e.state, true
 	}
 	return "", false
 }
