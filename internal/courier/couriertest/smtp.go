@@ -68,6 +68,7 @@ type Server struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	srv     *smtp.Server
+	ln      net.Listener
 	mails   []Mail
 	refuse  int // an SMTP code to answer DATA with, or 0
 	tries   int // DATA commands seen, refused ones included
@@ -105,7 +106,7 @@ func (s *Server) serve(ln net.Listener) {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
 	s.mu.Lock()
-	s.srv, s.stopped = srv, false
+	s.srv, s.ln, s.stopped = srv, ln, false
 	s.mu.Unlock()
 	go srv.Serve(ln)
 }
@@ -143,10 +144,11 @@ func (s *Server) Refuse(code int) {
 // Stop closes the server: connections are refused until Restart.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv, stopped := s.srv, s.stopped
+	srv, ln, stopped := s.srv, s.ln, s.stopped
 	s.stopped = true
 	s.mu.Unlock()
 	if !stopped {
+		ln.Close() // before Serve may have registered it
 		srv.Close()
 	}
 }
