@@ -93,7 +93,7 @@ func TestTenantUserCommands(t *testing.T) {
 	if mt, own := stored.Template(auth.ScopeResetPassword, auth.ChannelEmail); !own || mt.Body != "Code {{.Code}}" {
 		t.Fatalf("template stored as %+v %t", mt, own)
 	}
-	if code, _, stderr := runTenant(srv.URL, op, "template", "--id", ten.ID, "--purpose", "reset_password", "--body", "no code"); code == 0 || !strings.Contains(stderr, "code") {
+	if code, _, stderr := runTenant(srv.URL, op, "template", "--id", ten.ID, "--purpose", "reset_password", "--subject", "Reset", "--body", "no code"); code == 0 || !strings.Contains(stderr, "code") {
 		t.Fatalf("a template without the code: %d %s", code, stderr)
 	}
 	if code, _, _ := runTenant(srv.URL, op, "users"); code == 0 {
