@@ -161,6 +161,9 @@ type OTPRequest struct {
 // ResendInterval returns the shortest time between two sends of an OTP.
 func (s *Service) ResendInterval() time.Duration { return s.otp.ResendInterval }
 
+// OTPPolicy returns the bounds of one-time codes in force.
+func (s *Service) OTPPolicy() OTPPolicy { return s.otp }
+
 // ChannelReady reports whether the server can deliver messages over ch.
 func (s *Service) ChannelReady(ch Channel) bool {
 	if s.messages == nil || s.otps == nil {
