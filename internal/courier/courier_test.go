@@ -31,7 +31,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // outbox is a real SQLite outbox in dir.
-func outbox(t *testing.T, dir string, clk *clock) *sqlitestore.DB {
+func outbox(t testing.TB, dir string, clk *clock) *sqlitestore.DB {
 	t.Helper()
 	db, err := sqlitestore.Open(context.Background(), dir, clk.Now)
 	if err != nil {
@@ -50,6 +50,9 @@ func message(clk *clock, to string) *auth.Message {
 		Status: auth.MessageQueued, NextAttempt: now, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(10 * time.Minute),
 	}
 }
+
+// outboxB is outbox for a benchmark.
+func outboxB(b *testing.B, clk *clock) *sqlitestore.DB { return outbox(b, b.TempDir(), clk) }
 
 func smtpChannel(t *testing.T, srv *couriertest.Server) *courier.SMTP {
 	t.Helper()
