@@ -16,7 +16,9 @@ func TestCourierSettings(t *testing.T) {
 		{"none", nil, nil, func(c Config) bool { return c.Courier == "" && c.SMTPURL == "" }},
 		{"log", []string{"--courier", "log"}, nil, func(c Config) bool { return c.Courier == "log" }},
 		{"smtp", []string{"--smtp-url", "smtp://mailer:pw@mail.example:587", "--smtp-from", "Acme <no-reply@acme.example>"}, nil,
-			func(c Config) bool { return c.SMTPURL == "smtp://mailer:pw@mail.example:587" && c.SMTPFrom == "Acme <no-reply@acme.example>" }},
+			func(c Config) bool {
+				return c.SMTPURL == "smtp://mailer:pw@mail.example:587" && c.SMTPFrom == "Acme <no-reply@acme.example>"
+			}},
 		{"smtps from the environment", nil, map[string]string{"SESSIOND_SMTP_URL": "smtps://mail.example", "SESSIOND_SMTP_FROM": "no-reply@acme.example"},
 			func(c Config) bool { return c.SMTPURL == "smtps://mail.example" }},
 		{"webhook", []string{"--courier-webhook-url", "https://sms.example/hook", "--courier-webhook-secret", "0123456789abcdef"}, nil,
