@@ -61,6 +61,11 @@ type User struct {
 	Presence   string // dialect presence status (e.g. logged_in / logged_out)
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+
+	// EmailVerified says the user proved they receive mail at Email (a
+	// code sent there, or an identity provider that vouches for it). A
+	// new email is unverified.
+	EmailVerified bool
 }
 
 // Origin names the API that created a session.

@@ -24,6 +24,11 @@ const (
 	CapMe            Capability = "me"
 	CapSessions      Capability = "sessions"
 	CapResetPassword Capability = "reset-password"
+	// The OTP module's endpoints (webmixhub.md §3).
+	CapOTPCreate Capability = "otp-create"
+	CapOTPVerify Capability = "otp-verify"
+	CapOTPResend Capability = "otp-resend"
+	CapOTPCancel Capability = "otp-cancel"
 )
 
 // Method is a way of proving who one is at sign-in.
@@ -49,7 +54,8 @@ var Methods = []Method{MethodPassword, MethodOTP, MethodGoogle, MethodApple, Met
 
 // endpointCapabilities are the capabilities that are endpoints, and so
 // have per-address rate limits.
-var endpointCapabilities = []Capability{CapSignup, CapSignin, CapRefresh, CapLogout, CapTerminate, CapMe, CapSessions, CapResetPassword}
+var endpointCapabilities = []Capability{CapSignup, CapSignin, CapRefresh, CapLogout, CapTerminate, CapMe, CapSessions, CapResetPassword,
+	CapOTPCreate, CapOTPVerify, CapOTPResend, CapOTPCancel}
 
 // methodCapabilities says which capabilities each method may serve
 // (webmixhub.md §2.2): a password signs in, signs up and resets a
@@ -67,7 +73,7 @@ var methodCapabilities = map[Method][]Capability{
 
 // servedMethods are the methods sessiond can verify today; the others
 // are refused as restricted whatever else an attempt holds.
-var servedMethods = []Method{MethodPassword, MethodGuest, MethodResume, MethodPasskey}
+var servedMethods = []Method{MethodPassword, MethodGuest, MethodResume, MethodPasskey, MethodOTP, MethodGoogle, MethodApple, MethodFacebook}
 
 // Restrictable lists every name an operator may switch off, for a tenant
 // or one user: the capabilities, then the methods.
@@ -247,7 +253,7 @@ func gate(t *Tenant, c Capability, m Method) error {
 	if err := t.Restricted(c, ""); err != nil {
 		return err
 	}
-	if !slices.Contains(methodCapabilities[m], c) || !slices.Contains(servedMethods, m) || t.restricted("", string(m)) {
+	if !slices.Contains(methodCapabilities[m], c) || !slices.Contains(servedMethods, m) || t.restricted("", string(m)) || !t.socialReady(m) {
 		return RestrictedError(string(m))
 	}
 	return nil

@@ -58,6 +58,20 @@ type Config struct {
 	// SecondFactors configures second factors, recovery codes, personal
 	// access tokens and re-authentication (factor.go).
 	SecondFactors SecondFactorConfig
+
+	// OTPs, Messages and Links keep one-time codes, the courier's outbox
+	// and users' outside identities; the OTP module, password reset and
+	// OTP and social sign-in need them (refused as restricted without).
+	OTPs     OTPStore
+	Messages MessageStore
+	Links    LinkStore
+	// Channels are the channels the courier delivers; codes are refused
+	// for any other.
+	Channels []Channel
+	// OTP bounds one-time codes (DefaultOTPPolicy when zero).
+	OTP OTPPolicy
+	// IDTokens verifies identity providers' ID tokens for social sign-in.
+	IDTokens IDTokenVerifier
 }
 
 // Service is sessiond's core. Every dialect calls it; it calls the stores.
@@ -81,6 +95,12 @@ type Service struct {
 	auditor       Auditor
 	changes       ChangeFeed
 	sf            secondFactors
+	otps          OTPStore
+	messages      MessageStore
+	links         LinkStore
+	channels      []Channel
+	otp           OTPPolicy
+	idTokens      IDTokenVerifier
 
 	usersByID      cache[string, *User]   // the session-check path's users
 	tenantsByID    cache[string, *Tenant] // every request's tenant
@@ -97,6 +117,8 @@ func NewService(cfg Config) *Service {
 		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
 		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
 		auditor: cfg.Audit, changes: cfg.Changes, sf: newSecondFactors(cfg.SecondFactors),
+		otps: cfg.OTPs, messages: cfg.Messages, links: cfg.Links, channels: cfg.Channels,
+		otp: cfg.OTP.withDefaults(), idTokens: cfg.IDTokens,
 	}
 	if s.lockout == (LockoutPolicy{}) {
 		s.lockout = DefaultLockout

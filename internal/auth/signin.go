@@ -217,7 +217,7 @@ func (s *Service) steps(ctx context.Context, a *attempt, ev *Event) (*SignedIn, 
 
 	// 4. The user.
 	if u.State != StateActive {
-		return nil, OutcomeInactive, ErrUserInactive
+		return nil, OutcomeInactive, inactiveError(u)
 	}
 	if err := userGate(t, u.ID, a.Capability, a.method); err != nil {
 		return nil, OutcomeRestricted, err

@@ -18,8 +18,8 @@ type UserStore interface {
 	// UserByEmail returns ErrUserNotFound if no user of the tenant has the email.
 	UserByEmail(ctx context.Context, tenantID, email string) (*User, error)
 	// ListUsers returns the tenant's users ordered by ID, after f.After, at
-	// most f.Limit of them (all when 0), and only those whose name contains
-	// f.Search when set.
+	// most f.Limit of them (all when 0), and only those whose name or
+	// email contains f.Search when set.
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
 	// UpdateUser replaces the stored user with u (matched by tenant and ID).
 	// Returns ErrUserNotFound, or EConflict on a taken name or email.
@@ -185,4 +185,72 @@ type PersonalTokenStore interface {
 	UpdatePersonalToken(ctx context.Context, t *PersonalToken) error
 	// DeletePersonalToken returns ErrTokenNotFound.
 	DeletePersonalToken(ctx context.Context, tenantID, id string) error
+}
+
+// OTPStore keeps one-time codes (only their hashes). An OTP is found by
+// its tenant and ID; its mutable fields change only by compare-and-swap
+// on Version, so that parallel verifications never get more attempts
+// than allowed and a code is consumed once.
+type OTPStore interface {
+	// CreateOTP stores o. Returns EConflict if its ID is taken.
+	CreateOTP(ctx context.Context, o *OTP) error
+	// OTPByID returns ErrOTPNotFound if the tenant has no OTP with the ID.
+	OTPByID(ctx context.Context, tenantID, id string) (*OTP, error)
+	// UpdateOTP replaces the stored OTP's code hash, status, attempts,
+	// resends, last-sent, expiry, update time and version with o's, when
+	// the stored version is o.Version-1. Returns ErrOTPNotFound, or
+	// EConflict when the OTP changed since it was read.
+	UpdateOTP(ctx context.Context, o *OTP) error
+	// CancelOTPs sets every pending OTP of the tenant with the scope,
+	// channel and recipient, except the one whose ID is except, to
+	// cancelled at time at, and returns how many it changed.
+	CancelOTPs(ctx context.Context, tenantID string, scope OTPScope, ch Channel, recipient, except string, at time.Time) (int, error)
+	// PurgeOTPs deletes at most limit OTPs that expired before before,
+	// whatever their status, and returns how many.
+	PurgeOTPs(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// MessageStore is the courier's outbox: messages are written here before
+// anything is sent, and a worker delivers them, so that a restart or an
+// outage of the mail server loses none. A claim leases a message to one
+// worker (on any instance) and counts the attempt; the outcome is written
+// only while that claim is the message's latest.
+type MessageStore interface {
+	// EnqueueMessage stores m, queued. Returns EConflict if its ID is taken.
+	EnqueueMessage(ctx context.Context, m *Message) error
+	// ClaimMessages takes at most limit queued messages due at now
+	// (NextAttempt not after now), the earliest due first, and leases
+	// them: atomically, each one's NextAttempt becomes now+lease and its
+	// Attempts grows by one, so that no other claim takes it before the
+	// lease ends. It returns them as they now stand.
+	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Message, error)
+	// FinishMessage writes the outcome of a claim: status, next attempt,
+	// last error, code and body (cleared once final), sent and update
+	// times, when the stored Attempts still equals m.Attempts. Returns
+	// ErrMessageNotFound, or EConflict when a later claim took the message.
+	FinishMessage(ctx context.Context, m *Message) error
+	// MessageByID returns ErrMessageNotFound.
+	MessageByID(ctx context.Context, id string) (*Message, error)
+	// CountMessages returns how many messages have the status.
+	CountMessages(ctx context.Context, status MessageStatus) (int, error)
+	// PurgeMessages deletes at most limit messages that are no longer
+	// queued and were last updated before before, and returns how many.
+	PurgeMessages(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// LinkStore keeps the outside identities linked to users: an identity
+// provider's subject (Google, Apple, Facebook) or a verified phone
+// number. A tenant links each identity to at most one user.
+type LinkStore interface {
+	// CreateLink stores l. Returns EConflict if the tenant has a link
+	// for that provider and subject already.
+	CreateLink(ctx context.Context, l *Link) error
+	// LinkBySubject returns ErrLinkNotFound.
+	LinkBySubject(ctx context.Context, tenantID, provider, subject string) (*Link, error)
+	// UserLinks returns the user's links ordered by provider and subject.
+	UserLinks(ctx context.Context, tenantID, userID string) ([]*Link, error)
+	// DeleteLink returns ErrLinkNotFound if there is no such link.
+	DeleteLink(ctx context.Context, tenantID, provider, subject string) error
+	// DeleteUserLinks removes the user's links and returns how many.
+	DeleteUserLinks(ctx context.Context, tenantID, userID string) (int, error)
 }

@@ -16,6 +16,8 @@ type NewUser struct {
 	State    UserState
 	Admin    bool
 	ID       string // optional; a fresh ID when empty
+	// EmailVerified marks Email as proved (a code, a provider's word).
+	EmailVerified bool
 }
 
 // UserUpdate changes some fields of a user; nil fields stay as they are.
@@ -100,7 +102,8 @@ func (s *Service) createUser(ctx context.Context, key string, nu NewUser) (*User
 		nu.ID = NewID()
 	}
 	now := s.now().UTC()
-	u := &User{ID: nu.ID, TenantID: nu.TenantID, Name: nu.Name, Email: nu.Email, State: nu.State, Admin: nu.Admin, CreatedAt: now, UpdatedAt: now}
+	u := &User{ID: nu.ID, TenantID: nu.TenantID, Name: nu.Name, Email: nu.Email, State: nu.State, Admin: nu.Admin, CreatedAt: now, UpdatedAt: now,
+		EmailVerified: nu.EmailVerified && nu.Email != ""}
 	if nu.Password != "" {
 		if err := s.checkPassword(nu.Password, nu.Name); err != nil {
 			return nil, err
@@ -166,6 +169,7 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, upd UserU
 		if err := validEmail(*upd.Email); err != nil {
 			return nil, err
 		}
+		u.EmailVerified = u.EmailVerified && u.Email == *upd.Email // a new email is not verified yet
 		u.Email = *upd.Email
 	}
 	if upd.State != nil {
@@ -233,6 +237,9 @@ func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
 		return err
 	}
 	s.userChanged(ctx, tenantID, id)
+	if err := s.forgetUser(ctx, tenantID, id); err != nil {
+		return err
+	}
 	if t, err := s.tenants.TenantByID(ctx, tenantID); err == nil && t.Settings[userRestrictionSetting(id)] != "" {
 		if _, err := s.updateTenant(ctx, tenantID, "", map[string]string{userRestrictionSetting(id): ""}); err != nil {
 			return err

@@ -42,6 +42,11 @@ Usage:
   sessiond tenant restrict --id ID [--user USER] --capabilities C,...   (empty list lifts all)
   sessiond tenant rotate-key --id ID
   sessiond tenant delete --id ID
+  sessiond tenant users --id ID [--search S] [--limit N] [--after USER]
+  sessiond tenant set-password --id ID --user USER (--password P | --password-stdin)
+  sessiond tenant reset-password --id ID --user USER      (emails a reset code)
+  sessiond tenant provider --id ID --method google|apple|facebook --client-ids A,... [--issuer URL] [--keys-url URL]
+  sessiond tenant template --id ID --purpose P [--channel email|sms] [--subject S] (--body B | --body-file F | --default)
   sessiond version
 
 Management commands take --host (SESSIOND_HOST, default http://localhost:8086)

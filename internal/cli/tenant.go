@@ -35,9 +35,12 @@ func capabilityList(v string) []string {
 // tenantCmd manages the tenants of the tenant auth API (/auth).
 func tenantCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return errors.New("tenant: want create, list, restrict, rotate-key or delete")
+		return errors.New("tenant: want create, list, restrict, rotate-key, delete, users, set-password, reset-password, provider or template")
 	}
 	sub, args := args[0], args[1:]
+	if cmd, ok := tenantUserCommands[sub]; ok { // in tenantuser.go
+		return cmd(ctx, args, env)
+	}
 	fs := newFlags("tenant "+sub, env)
 	c := commonFlags(fs, env, true)
 	id := fs.String("id", "", "tenant ID")

@@ -6,6 +6,7 @@ package config
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -60,6 +61,17 @@ type Config struct {
 	PasswordAllowCommon    bool          // accept passwords from the list of the 100,000 most common
 	Factors                Factors       // second factors, passkeys, re-authentication (factor.go)
 	AuditLog               string        // security events as JSON lines: a file path, "-" for stderr, "" off
+
+	// The courier (docs/tenant-api.md, "Courier"): how one-time codes reach
+	// people. See courier.go.
+	Courier              string // "" (SMTP and the webhook as configured) or "log"
+	SMTPURL              string // smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://
+	SMTPFrom             string
+	CourierWebhookURL    string
+	CourierWebhookSecret string
+	// SMTPTLS overrides the TLS configuration towards the mail server. It
+	// has no flag: tests trust the certificate of their own mail server.
+	SMTPTLS *tls.Config
 
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
 	// has no flag: production always uses auth.DefaultArgon2 (OWASP's
@@ -205,6 +217,7 @@ func options() []option {
 	add("password-allow-common", "accept passwords from the list of the 100,000 most common", boolean(func(c *Config) *bool { return &c.PasswordAllowCommon }))
 	add("audit-log", `security events as JSON lines: a file path, "-" for stderr, empty for none`, str(func(c *Config) *string { return &c.AuditLog }))
 	o = append(o, factorOptions()...)
+	o = append(o, courierOptions()...)
 	add("cache-ttl", "longest reuse of a user or tenant read from the store on the check path; changes made through sessiond apply at once on every instance sharing Redis or PostgreSQL (duration)", duration(func(c *Config) *time.Duration { return &c.CacheTTL }))
 	return o
 }
@@ -385,6 +398,7 @@ func (c Config) Validate() error {
 		p = append(p, fmt.Sprintf("password-max-length %d must be between 72 and 4096 and at least password-min-length", c.PasswordMaxLength))
 	}
 	p = append(p, c.validateSecurity()...)
+	p = append(p, c.validateCourier()...)
 	if c.RocketLoginExpiration < time.Minute {
 		p = append(p, "rocketchat-login-expiration must be at least 1m")
 	}

@@ -24,6 +24,7 @@ func (h *Handler) tenantRoutes(mux *http.ServeMux) {
 	mux.Handle("PATCH /api/v2/tenants/{id}/users/{userID}", h.authed(h.handlePatchTenantUser))
 	mux.Handle("GET /api/v2/tenants/{id}/sessions", h.authed(h.handleListTenantSessions))
 	mux.Handle("DELETE /api/v2/tenants/{id}/sessions/{sessionID}", h.authed(h.handleRevokeTenantSession))
+	h.tenantUserRoutes(mux) // its users, providers and templates, in tenantuser.go
 }
 
 type tenantRequest struct {

@@ -78,7 +78,8 @@ func TestGateBeforeValidation(t *testing.T) {
 		{"/auth/signup", `{"method":"google","token":"x"}`, "google"},
 		{"/auth/signup", `{"method":"guest"}`, "guest"},
 		{"/auth/signup", `{"method":"apple","unknown":42}`, "apple"},
-		{"/auth/signin", `{"method":"otp"}`, "otp"},
+		{"/auth/signup", `{"method":"otp"}`, "otp"},
+		{"/auth/signin", `{"method":"google"}`, "google"}, // not set up by the tenant
 		{"/auth/signin", `{"method":"facebook","token":"x","tokenType":"nonsense","extra":true}`, "facebook"},
 	} {
 		a := do(t, f.tenantCall("POST", tc.path, tc.body, ""))

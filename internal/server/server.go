@@ -21,6 +21,7 @@ import (
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/httpkit"
 	"github.com/sessiond/sessiond/internal/influxapi"
+	"github.com/sessiond/sessiond/internal/oidc"
 	"github.com/sessiond/sessiond/internal/rocketapi"
 	"github.com/sessiond/sessiond/internal/store"
 	"github.com/sessiond/sessiond/internal/tenantapi"
@@ -83,6 +84,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		st.Close()
 		return nil, err
 	}
+	cour, err := openCourier(cfg, st, log, now)
+	if err != nil {
+		st.Close()
+		closeAudit()
+		return nil, err
+	}
 	metrics := httpkit.NewMetrics()
 	// The core's events feed the metrics as well as the audit log: one
 	// event per sign-in, counted in one place.
@@ -109,6 +116,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 			Key: factorKey, ReauthWindow: cfg.Factors.ReauthWindow,
 			Passkeys: auth.PasskeyConfig{ID: cfg.Factors.PasskeyRPID, Origins: cfg.PasskeyOriginList()},
 		},
+		OTPs: st.OTPs, Messages: cour.Outbox(), Links: st.Links, Channels: cour.Channels(),
+		IDTokens: oidc.New(oidc.Options{Logger: log}),
 	})
 	if err := svc.Init(ctx); err != nil {
 		st.Close()
@@ -117,6 +126,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	}
 	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: metrics, started: now(), closeAudit: closeAudit}
 	a.watch()
+	a.runCourier(cour)
 	for _, c := range st.Collectors {
 		a.metrics.Register(c)
 	}
@@ -170,6 +180,8 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("/auth/", tenants)
 	a.panics = append(a.panics, panicRoute{"/auth/", tenants.Panic})
+	mux.Handle("/otp/", tenants) // the tenant API's OTP module
+	a.panics = append(a.panics, panicRoute{"/otp/", tenants.Panic})
 	pages := ui.New(a.svc, ui.Options{
 		Logger:                      a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,

@@ -78,6 +78,11 @@ type Stores struct {
 	Factors        auth.FactorStore
 	RecoveryCodes  auth.RecoveryCodeStore
 	PersonalTokens auth.PersonalTokenStore
+	// OTPs, Messages (the courier's outbox) and Links live with the
+	// identities: durable, and shared by the instances that share users.
+	OTPs     auth.OTPStore
+	Messages auth.MessageStore
+	Links    auth.LinkStore
 	// Changes carries changes between the instances that share the
 	// engines: Redis's (pub/sub) when the session store is Redis, else
 	// PostgreSQL's (LISTEN/NOTIFY) when the identity store is PostgreSQL,
@@ -135,6 +140,7 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		s.closers = append(s.closers, db.Close)
 		s.Users, s.Tenants, s.Tokens = db, db, db
 		s.Factors, s.RecoveryCodes, s.PersonalTokens = db, db, db
+		s.OTPs, s.Messages, s.Links = db, db, db
 		s.Checks = append(s.Checks, Check{Name: "sqlite", Ping: db.Ping})
 	case IsPostgres(o.Store):
 		db, err := pgstore.Open(ctx, o.Store, o.Now)
@@ -145,11 +151,13 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		s.closers = append(s.closers, db.Close)
 		s.Users, s.Tenants, s.Tokens = db, db, db
 		s.Factors, s.RecoveryCodes, s.PersonalTokens = db, db, db
+		s.OTPs, s.Messages, s.Links = db, db, db
 		s.Checks = append(s.Checks, Check{Name: "postgres", Ping: db.Ping})
 	default:
 		return fail(fmt.Errorf("unknown store %q", o.Store))
 	}
 	s.Users, s.Tenants, s.Tokens = m.users(engine, s.Users), m.tenants(engine, s.Tenants), m.tokens(engine, s.Tokens)
+	s.OTPs, s.Messages, s.Links = m.otps(engine, s.OTPs), m.messages(engine, s.Messages), m.links(engine, s.Links)
 
 	limiterEngine := "memory"
 	s.Limiter = memstore.NewLimiter(o.Now)

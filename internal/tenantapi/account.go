@@ -136,12 +136,6 @@ func (h *Handler) handleRevokeOthers(w http.ResponseWriter, r *http.Request, rq 
 	h.respond(w, r, http.StatusOK, revokedResponse{Success: true, Revoked: n})
 }
 
-// handleNotServed answers a capability of the reference that sessiond
-// does not serve yet: RESTRICTED_CAPABILITY, never a 404 or a 500.
-func (h *Handler) handleNotServed(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.fail(w, r, auth.RestrictedError(string(auth.CapResetPassword)))
-}
-
 // handleJWKS is GET /auth/.well-known/jwks.json: the tenant's public keys
 // that still verify, as a bare JWK Set (RFC 7517) so that JWT libraries
 // read it as is.

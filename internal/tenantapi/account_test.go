@@ -192,10 +192,16 @@ func TestCapabilities(t *testing.T) {
 	restricted(call{method: "POST", path: "/auth/signup", tenant: ten.Token, body: `{"method":"password","email":"carol@example.com","password":"` + password + `"}`}, "signup")
 	restricted(call{method: "POST", path: "/auth/signin", tenant: ten.Token, body: `{"method":"guest"}`}, "guest")
 	restricted(call{method: "POST", path: "/auth/terminate", tenant: ten.Token, token: bob.AccessToken, body: `{"reason":"r","strategy":"soft"}`}, "terminate")
-	// Methods sessiond does not serve are always restricted.
-	for _, m := range []string{"otp", "google", "apple", "facebook"} {
+	// Identity providers the tenant has not set up (no client IDs) are
+	// restricted, whatever the body holds.
+	for _, m := range []string{"google", "apple", "facebook"} {
 		restricted(call{method: "POST", path: "/auth/signin", tenant: ten.Token, body: `{"method":"` + m + `","token":"x"}`}, m)
 	}
+	// A method switched off for the tenant is restricted before its
+	// fields are read; otp's challenge sends no code.
+	e.update(ten, `{"restrictedCapabilities":["otp"]}`)
+	restricted(call{method: "POST", path: "/auth/signin", tenant: ten.Token, body: `{"method":"otp","step":"challenge","otpMethod":"email","recipient":"x@example.com"}`}, "otp")
+	restricted(call{method: "POST", path: "/auth/signin", tenant: ten.Token, body: `{"method":"otp","token":"x"}`}, "otp")
 	// Unknown capability names are refused by the management API.
 	resp, body := e.do(call{method: "PATCH", path: "/api/v2/tenants/" + ten.ID, body: `{"restrictedCapabilities":["fly"]}`, headers: map[string]string{"Authorization": "Token " + operator}})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `\"fly\" is not a capability`) {

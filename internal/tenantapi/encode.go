@@ -94,6 +94,8 @@ func (u *userResponse) appendJSON(b []byte) []byte {
 		b = append(b, `,"email":`...)
 		b = appendString(b, u.Email)
 	}
+	b = append(b, `,"emailVerified":`...)
+	b = appendBool(b, u.EmailVerified)
 	b = append(b, `,"method":`...)
 	b = appendString(b, u.Method)
 	b = append(b, `,"status":`...)

@@ -74,6 +74,9 @@ func translate(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	if e := otpError(err); e != nil {
+		return e
+	}
 	msg := auth.ErrorMessage(err)
 	switch auth.ErrorCode(err) {
 	case auth.EInvalid:

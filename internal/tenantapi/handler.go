@@ -53,6 +53,7 @@ func defaultLimits() map[auth.Capability]int {
 	return map[auth.Capability]int{
 		auth.CapLogout: 30, auth.CapRefresh: 20, auth.CapTerminate: 10,
 		auth.CapSignin: 30, auth.CapSignup: 10, auth.CapResetPassword: 10,
+		auth.CapOTPCreate: 10, auth.CapOTPVerify: 30, auth.CapOTPResend: 30, auth.CapOTPCancel: 30,
 	}
 }
 
@@ -95,8 +96,9 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("GET /auth/sessions", h.endpoint(route{auth.CapSessions, true, true}, h.handleListSessions))
 	mux.Handle("DELETE /auth/sessions", h.endpoint(route{auth.CapSessions, true, true}, h.handleRevokeOthers))
 	mux.Handle("DELETE /auth/sessions/{id}", h.endpoint(route{auth.CapSessions, true, true}, h.handleRevokeSession))
-	mux.Handle("POST /auth/reset-password", h.endpoint(route{auth.CapResetPassword, false, true}, h.handleNotServed))
+	mux.Handle("POST /auth/reset-password", h.endpoint(route{auth.CapResetPassword, false, true}, h.handleResetPassword))
 	mux.Handle("GET /auth/.well-known/jwks.json", h.endpoint(route{}, h.handleJWKS))
+	h.otpRoutes(mux) // /otp/*, in otp.go
 }
 
 // ServeHTTP serves the route.

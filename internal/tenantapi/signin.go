@@ -26,8 +26,9 @@ func (h *Handler) handleSignup(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 // handleSignin is POST /auth/signin: method password (email and password;
-// never creates a user) or guest (the user of x-device-id, created on
-// first use). The other methods of the reference are restricted.
+// never creates a user), guest (the user of x-device-id, created on
+// first use), otp (challenge and confirm steps, signin_methods.go) or an
+// identity provider's ID token (google, apple, facebook).
 func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request, rq *request) {
 	h.signIn(w, r, rq, auth.CapSignin)
 }
@@ -70,6 +71,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, rq *request, c 
 		a.Credential = auth.Password{Secret: f.str("password", false)}
 	case auth.MethodGuest:
 		a.Credential = auth.Guest{Device: rq.client.Device["x-device-id"]}
+	case auth.MethodOTP, auth.MethodGoogle, auth.MethodApple, auth.MethodFacebook:
+		if c == auth.CapSignin {
+			if h.methodCredential(w, r, rq, f, &a) {
+				return // the otp challenge, answered
+			}
+			break
+		}
+		fallthrough
 	default:
 		// A method sessiond does not serve: the gate refuses it whatever
 		// its fields say, so none is read.
@@ -86,6 +95,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, rq *request, c 
 		return
 	case auth.EInactive:
 		// The credential was right: say why the account cannot sign in.
+		if st, ok := auth.InactiveState(err); ok {
+			h.fail(w, r, stateError(&auth.User{State: st}))
+			return
+		}
 		h.fail(w, r, h.inactive(r.Context(), rq.tenant.ID, a.Login, a.Credential))
 		return
 	case auth.EConflict:

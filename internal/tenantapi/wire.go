@@ -60,11 +60,12 @@ type revokedResponse struct {
 
 // userResponse is sessiond's view of the signed-in user.
 type userResponse struct {
-	ID        string `json:"id"`
-	Email     string `json:"email,omitempty"`
-	Method    string `json:"method"`
-	Status    string `json:"status"`
-	CreatedAt stamp  `json:"createdAt"`
+	ID            string `json:"id"`
+	Email         string `json:"email,omitempty"`
+	EmailVerified bool   `json:"emailVerified"`
+	Method        string `json:"method"`
+	Status        string `json:"status"`
+	CreatedAt     stamp  `json:"createdAt"`
 }
 
 // sessionResponse is one session, never its secret.
@@ -104,11 +105,7 @@ type jwks struct {
 }
 
 func newUserResponse(u *auth.User, status string) userResponse {
-	method := auth.MethodPassword
-	if auth.IsGuest(u) {
-		method = auth.MethodGuest
-	}
-	return userResponse{ID: u.ID, Email: u.Email, Method: string(method), Status: status, CreatedAt: stamp(u.CreatedAt)}
+	return userResponse{ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified, Method: string(auth.UserMethod(u)), Status: status, CreatedAt: stamp(u.CreatedAt)}
 }
 
 func newSessionResponse(s *auth.Session, current string) sessionResponse {

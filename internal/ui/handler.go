@@ -56,6 +56,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	mux.HandleFunc("GET /ui/signin", h.handleSignInPage)
 	mux.HandleFunc("POST /ui/signin", h.handleSignIn)
 	mux.HandleFunc("POST /ui/signout", h.handleSignOut)
+	h.resetRoutes(mux) // "Forgot your password?", in reset.go
 	mux.Handle("GET /ui/sessions", h.authed(h.handleSessions))
 	mux.Handle("POST /ui/sessions/others/signout", h.form(h.handleSignOutOthers))
 	mux.Handle("POST /ui/sessions/{id}/signout", h.form(h.handleSignOutSession))

@@ -30,7 +30,7 @@ func staticFS() fs.FS {
 
 // pageNames are the templates that render a whole page; each defines
 // "content" inside layout.html.
-var pageNames = []string{"signin", "sessions", "password", "users", "user", "error", "security", "totp", "codes", "signin2", "reauth"}
+var pageNames = []string{"signin", "sessions", "password", "users", "user", "error", "security", "totp", "codes", "signin2", "reauth", "reset", "resetcode"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -107,6 +107,7 @@ func (h *Handler) errorPageFor(w http.ResponseWriter, r *http.Request, c *caller
 // these fixed texts can appear, so nothing from the URL is echoed.
 var flashes = map[string]string{
 	"signedout":     "You have signed out.",
+	"reset":         "Your password has been reset and every session of yours has ended. Sign in with the new password.",
 	"ended":         "Your session has ended. Please sign in again.",
 	"password":      "Your password has been changed.",
 	"password-all":  "Your password has been changed and your other sessions were signed out.",

@@ -16,12 +16,12 @@ var (
 	_ auth.TokenStore  = (*DB)(nil)
 )
 
-const userCols = `id, tenant_id, name, COALESCE(email, ''), state, admin, password_hash, digest_hash, presence, created_at, updated_at`
+const userCols = `id, tenant_id, name, COALESCE(email, ''), state, admin, password_hash, digest_hash, presence, created_at, updated_at, email_verified`
 
 func scanUser(row rowScanner) (*auth.User, error) {
 	var u auth.User
 	var state string
-	if err := row.Scan(&u.ID, &u.TenantID, &u.Name, &u.Email, &state, &u.Admin, &u.PasswordHash, &u.DigestHash, &u.Presence, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := row.Scan(&u.ID, &u.TenantID, &u.Name, &u.Email, &state, &u.Admin, &u.PasswordHash, &u.DigestHash, &u.Presence, &u.CreatedAt, &u.UpdatedAt, &u.EmailVerified); err != nil {
 		return nil, err
 	}
 	u.State, u.CreatedAt, u.UpdatedAt = auth.UserState(state), u.CreatedAt.UTC(), u.UpdatedAt.UTC()
@@ -38,8 +38,8 @@ func (d *DB) oneUser(ctx context.Context, op, where string, args ...any) (*auth.
 
 // CreateUser implements auth.UserStore.
 func (d *DB) CreateUser(ctx context.Context, u *auth.User) error {
-	_, err := d.pool.Exec(ctx, `INSERT INTO users (id, tenant_id, name, email, state, admin, password_hash, digest_hash, presence, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		u.ID, u.TenantID, u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, u.CreatedAt, u.UpdatedAt)
+	_, err := d.pool.Exec(ctx, `INSERT INTO users (id, tenant_id, name, email, state, admin, password_hash, digest_hash, presence, created_at, updated_at, email_verified) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+		u.ID, u.TenantID, u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, u.CreatedAt, u.UpdatedAt, u.EmailVerified)
 	return storeErr("create user", err)
 }
 
@@ -61,14 +61,15 @@ func (d *DB) UserByEmail(ctx context.Context, tenantID, email string) (*auth.Use
 	return d.oneUser(ctx, "user by email", `tenant_id = $1 AND email = $2`, tenantID, email)
 }
 
-// ListUsers implements auth.UserStore. The name search is a plain substring
-// match (strpos), so no LIKE wildcard in f.Search needs escaping.
+// ListUsers implements auth.UserStore. The search is a plain substring
+// match (strpos) of the name or the email, so no LIKE wildcard in
+// f.Search needs escaping.
 func (d *DB) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.User, error) {
 	q := `SELECT ` + userCols + ` FROM users WHERE tenant_id = $1 AND id > $2`
 	args := []any{f.TenantID, f.After}
 	if f.Search != "" {
 		args = append(args, f.Search)
-		q += ` AND strpos(name, $3) > 0`
+		q += ` AND (strpos(name, $3) > 0 OR strpos(COALESCE(email, ''), $3) > 0)`
 	}
 	q += ` ORDER BY id`
 	if f.Limit > 0 {
@@ -82,8 +83,8 @@ func (d *DB) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.User, er
 // UpdateUser implements auth.UserStore.
 func (d *DB) UpdateUser(ctx context.Context, u *auth.User) error {
 	return d.exec(ctx, "update user", auth.ErrUserNotFound,
-		`UPDATE users SET name = $1, email = $2, state = $3, admin = $4, password_hash = $5, digest_hash = $6, presence = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10`,
-		u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, u.UpdatedAt, u.TenantID, u.ID)
+		`UPDATE users SET name = $1, email = $2, state = $3, admin = $4, password_hash = $5, digest_hash = $6, presence = $7, updated_at = $8, email_verified = $11 WHERE tenant_id = $9 AND id = $10`,
+		u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, u.UpdatedAt, u.TenantID, u.ID, u.EmailVerified)
 }
 
 // DeleteUser implements auth.UserStore.
@@ -173,6 +174,11 @@ func (d *DB) DeleteTenant(ctx context.Context, id string) error {
 		return auth.ErrTenantNotFound
 	}
 	for _, q := range []string{`DELETE FROM users WHERE tenant_id = $1`, `DELETE FROM tokens WHERE tenant_id = $1`, `DELETE FROM sessions WHERE tenant_id = $1`} {
+		if _, err := tx.Exec(ctx, q, id); err != nil {
+			return storeErr(op, err)
+		}
+	}
+	for _, q := range otpTenantDeletes {
 		if _, err := tx.Exec(ctx, q, id); err != nil {
 			return storeErr(op, err)
 		}

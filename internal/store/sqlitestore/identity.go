@@ -15,13 +15,13 @@ var (
 	_ auth.TokenStore  = (*DB)(nil)
 )
 
-const userCols = `id, tenant_id, name, COALESCE(email, ''), state, admin, password_hash, digest_hash, presence, created_at, updated_at`
+const userCols = `id, tenant_id, name, COALESCE(email, ''), state, admin, password_hash, digest_hash, presence, created_at, updated_at, email_verified`
 
 func scanUser(row interface{ Scan(...any) error }) (*auth.User, error) {
 	var u auth.User
 	var state string
 	var created, updated int64
-	if err := row.Scan(&u.ID, &u.TenantID, &u.Name, &u.Email, &state, &u.Admin, &u.PasswordHash, &u.DigestHash, &u.Presence, &created, &updated); err != nil {
+	if err := row.Scan(&u.ID, &u.TenantID, &u.Name, &u.Email, &state, &u.Admin, &u.PasswordHash, &u.DigestHash, &u.Presence, &created, &updated, &u.EmailVerified); err != nil {
 		return nil, err
 	}
 	u.State, u.CreatedAt, u.UpdatedAt = auth.UserState(state), fromMS(created), fromMS(updated)
@@ -38,8 +38,8 @@ func (d *DB) oneUser(ctx context.Context, op, where string, args ...any) (*auth.
 
 // CreateUser implements auth.UserStore.
 func (d *DB) CreateUser(ctx context.Context, u *auth.User) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO users (id, tenant_id, name, email, state, admin, password_hash, digest_hash, presence, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-		u.ID, u.TenantID, u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, ms(u.CreatedAt), ms(u.UpdatedAt))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO users (id, tenant_id, name, email, state, admin, password_hash, digest_hash, presence, created_at, updated_at, email_verified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		u.ID, u.TenantID, u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, ms(u.CreatedAt), ms(u.UpdatedAt), u.EmailVerified)
 	return storeErr("create user", err)
 }
 
@@ -66,8 +66,8 @@ func (d *DB) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.User, er
 	q := `SELECT ` + userCols + ` FROM users WHERE tenant_id = ? AND id > ?`
 	args := []any{f.TenantID, f.After}
 	if f.Search != "" {
-		q += ` AND instr(name, ?) > 0`
-		args = append(args, f.Search)
+		q += ` AND (instr(name, ?) > 0 OR instr(COALESCE(email, ''), ?) > 0)`
+		args = append(args, f.Search, f.Search)
 	}
 	q += ` ORDER BY id`
 	if f.Limit > 0 {
@@ -93,8 +93,8 @@ func (d *DB) ListUsers(ctx context.Context, f auth.UserFilter) ([]*auth.User, er
 // UpdateUser implements auth.UserStore.
 func (d *DB) UpdateUser(ctx context.Context, u *auth.User) error {
 	return d.exec(ctx, "update user", auth.ErrUserNotFound,
-		`UPDATE users SET name = ?, email = ?, state = ?, admin = ?, password_hash = ?, digest_hash = ?, presence = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
-		u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, ms(u.UpdatedAt), u.TenantID, u.ID)
+		`UPDATE users SET name = ?, email = ?, state = ?, admin = ?, password_hash = ?, digest_hash = ?, presence = ?, updated_at = ?, email_verified = ? WHERE tenant_id = ? AND id = ?`,
+		u.Name, nullable(u.Email), string(u.State), u.Admin, u.PasswordHash, u.DigestHash, u.Presence, ms(u.UpdatedAt), u.EmailVerified, u.TenantID, u.ID)
 }
 
 // DeleteUser implements auth.UserStore.
@@ -197,6 +197,11 @@ func (d *DB) DeleteTenant(ctx context.Context, id string) error {
 		return auth.ErrTenantNotFound
 	}
 	for _, q := range []string{`DELETE FROM users WHERE tenant_id = ?`, `DELETE FROM tokens WHERE tenant_id = ?`, `DELETE FROM sessions WHERE tenant_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return storeErr("delete tenant", err)
+		}
+	}
+	for _, q := range otpTenantDeletes {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return storeErr("delete tenant", err)
 		}

@@ -167,6 +167,7 @@ func IdentityStore(t *testing.T, open func(t *testing.T) Identity) {
 		wantCode(t, "delete twice", s.DeleteUser(ctx, "t1", u.ID), auth.ENotFound)
 		wantCode(t, "update deleted", s.UpdateUser(ctx, u), auth.ENotFound)
 	})
+	t.Run("EmailVerified", func(t *testing.T) { emailVerified(t, open(t)) })
 	t.Run("Tokens", func(t *testing.T) {
 		s := open(t)
 		tok := &auth.Token{
