@@ -17,7 +17,7 @@ const emailCodeDigits = 6
 // needs an address and a courier (ENotImplemented without one; EInvalid
 // for a user without an address). Enabling it twice is harmless.
 func (s *Service) EnableEmailFactor(ctx context.Context, tenantID, userID string) error {
-	if !s.factorsOn() || s.sf.courier == nil {
+	if !s.factorsOn() || s.codeSender() == nil {
 		return &Error{Code: ENotImplemented, Msg: "email codes cannot be sent: no courier is configured"}
 	}
 	u, err := s.users.UserByID(ctx, tenantID, userID)
@@ -98,7 +98,8 @@ func (s *Service) offerEmailCode(ctx context.Context, u *User, fs []*Factor, ch 
 // sendEmailCode makes a new code for the email factor f, keeps its keyed
 // hash on the factor, and hands the code to the courier.
 func (s *Service) sendEmailCode(ctx context.Context, u *User, f *Factor) (exp time.Time, err error) {
-	if s.sf.courier == nil {
+	sender := s.codeSender()
+	if sender == nil {
 		return exp, &Error{Code: ENotImplemented, Msg: "email codes cannot be sent: no courier is configured"}
 	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
@@ -117,7 +118,7 @@ func (s *Service) sendEmailCode(ctx context.Context, u *User, f *Factor) (exp ti
 		return exp, err
 	}
 	msg := CodeMessage{TenantID: u.TenantID, UserID: u.ID, To: u.Email, Name: u.Name, Code: code, Purpose: "second-factor", Expires: exp}
-	if err := s.sf.courier.SendCode(ctx, msg); err != nil {
+	if err := sender.SendCode(ctx, msg); err != nil {
 		return exp, Unavailable("send email code", err)
 	}
 	return exp, nil
