@@ -215,7 +215,9 @@ func checkBindAddress(addr string) error {
 	}
 	for _, label := range strings.Split(host, ".") {
 		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") ||
-			strings.ContainsFunc(label, func(r rune) bool { return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') }) {
+			strings.ContainsFunc(label, func(r rune) bool {
+				return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+			}) {
 			return fmt.Errorf("has host %q, neither an IP address nor a host name", host)
 		}
 	}

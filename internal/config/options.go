@@ -105,8 +105,8 @@ func duration(p func(*Config) *time.Duration) binding {
 // default.
 type optionMod func(*option)
 
-func secretValue(o *option) { o.secret = secret }
-func secretURLValue(o *option) { o.secret = secretURL }
+func secretValue(o *option)      { o.secret = secret }
+func secretURLValue(o *option)   { o.secret = secretURL }
 func shownAs(s string) optionMod { return func(o *option) { o.shown = s } }
 
 // options lists every setting, in the order of the config file's sections
