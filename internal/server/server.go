@@ -162,8 +162,10 @@ func (a *App) routes() http.Handler {
 	pages := ui.New(a.svc, ui.Options{
 		Logger:                      a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
+		SetupPermissions:            influxapi.OperatorPermissions(),
 	})
 	mux.Handle("/ui/", pages)
+	mux.HandleFunc("GET /{$}", a.handleRoot) // the account pages (firstrun.go)
 	a.panics = append(a.panics, panicRoute{"/ui/", pages.Panic})
 
 	mux.HandleFunc("GET /health", a.handleHealth)
@@ -238,7 +240,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
-	a.log.Info("sessiond listening", "addr", a.Addr(), "store", storeName(a.cfg.Store), "session_store", storeName(a.cfg.SessionStore))
+	a.logStart() // firstrun.go
 	select {
 	case err := <-errc:
 		a.stopWatch()
