@@ -60,4 +60,3 @@ func (a *App) logStart() {
 	}
 	a.log.Info("account pages", "url", url+"/ui/")
 }
-

@@ -164,4 +164,3 @@ func TestRootLeadsToTheAccountPages(t *testing.T) {
 		t.Fatalf("GET /ui/setup on a set-up server leads to %q", got)
 	}
 }
-
