@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/store/storetest"
+	"github.com/sessiond/sessiond/internal/testenv"
 )
 
 // binDir holds the sessiond binary built for the process tests, removed
@@ -32,6 +33,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	testenv.Report(testenv.Postgres, testenv.Redis, testenv.RedisCluster)
 	os.Exit(code)
 }
 
