@@ -13,6 +13,7 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/cli"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
@@ -40,7 +41,7 @@ func newServer(t *testing.T) (*server.App, map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	t.Cleanup(func() { srv.Close(); app.Close() })
 	return app, map[string]string{"SESSIOND_HOST": srv.URL}
 }

@@ -168,6 +168,8 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("/ui/", pages)
 	mux.HandleFunc("GET /{$}", a.handleRoot) // the account pages (firstrun.go)
+	mux.HandleFunc("GET /openapi/{$}", a.handleOpenAPIIndex)
+	mux.HandleFunc("GET /openapi/{file}", a.handleOpenAPIFile)
 	a.panics = append(a.panics, panicRoute{"/ui/", pages.Panic})
 
 	mux.HandleFunc("GET /health", a.handleHealth)
