@@ -6,8 +6,10 @@
 // `go test` in package-list mode prints nothing a passing test binary
 // writes, so the line goes to the go command's own standard error
 // (/proc/<its pid>/fd/2 on Linux), once per engine and go command however
-// many packages report it. Elsewhere, and when the test binary runs on its
-// own, it goes to the binary's standard error.
+// many packages report it. Elsewhere (when go test's output goes to a
+// regular file, or the test binary runs on its own) it goes to the
+// binary's standard error, which go test shows with -v or on failure;
+// `go test ./... 2>&1 | tee file` keeps the lines.
 package testenv
 
 import (
@@ -89,6 +91,12 @@ func reportTarget() (f *os.File, run string) {
 	ppid := os.Getppid()
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid))
 	if err != nil || strings.TrimSpace(string(comm)) != "go" {
+		return os.Stderr, ""
+	}
+	// A terminal or a pipe: a line written there shows between go test's
+	// own lines. A regular file is not used: go writes it at its own
+	// offset and would write over the line.
+	if info, err := os.Stat(fmt.Sprintf("/proc/%d/fd/2", ppid)); err != nil || info.Mode().IsRegular() {
 		return os.Stderr, ""
 	}
 	f, err = os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
