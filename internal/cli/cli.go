@@ -7,7 +7,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -141,5 +140,3 @@ func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	return ok && fileIsTerminal(f)
 }
-
-var errCancelled = errors.New("cancelled")
