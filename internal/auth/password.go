@@ -99,6 +99,8 @@ type Hasher struct {
 	admitted int
 	clients  map[string]*hashClient // clients with admitted requests
 	turns    []*hashClient          // clients with waiting requests, in turn order
+
+	waits hashWaits // how long admitted requests waited for a worker (hashstats.go)
 }
 
 // hashClient is one client's admitted and waiting requests.
@@ -168,8 +170,10 @@ func (h *Hasher) acquire(ctx context.Context, key string) (func(), error) {
 	if h.running < h.workers && len(h.turns) == 0 {
 		h.running++
 		h.mu.Unlock()
+		h.waits.observe(0)
 		return release, nil
 	}
+	queued := time.Now()
 	ready := make(chan struct{})
 	if len(c.waiting) == 0 {
 		h.turns = append(h.turns, c)
@@ -178,6 +182,7 @@ func (h *Hasher) acquire(ctx context.Context, key string) (func(), error) {
 	h.mu.Unlock()
 	select {
 	case <-ready:
+		h.waits.observe(time.Since(queued))
 		return release, nil
 	case <-ctx.Done():
 	}

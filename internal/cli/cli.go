@@ -1,18 +1,19 @@
 // Package cli is sessiond's command line: `serve` runs the server, and the
 // other commands manage a running server over its HTTP API with an
-// operator token, as the influx CLI does.
+// operator token, as the influx CLI does. Commands are cobra commands, one
+// file per group; each has its own help (-h at every level), flags that
+// apply to it only, and errors printed once, on one line, to stderr.
 package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
+	"os"
 	"strings"
 
-	"github.com/sessiond/sessiond/internal/config"
+	"github.com/spf13/cobra"
+
 	"github.com/sessiond/sessiond/internal/server"
 )
 
@@ -20,97 +21,122 @@ import (
 type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
+	// Stdin gives passwords when --password is absent: a hidden prompt
+	// when it is a terminal, else its first line (for scripts). Nil reads
+	// nothing.
+	Stdin  io.Reader
 	Getenv func(string) string
 }
-
-const usage = `sessiond: sign-in and session server
-
-Usage:
-  sessiond serve [flags]                 run the server (sessiond serve -h lists flags)
-  sessiond setup --username U --password P --org O [--bucket B] [--token T]
-  sessiond user create --name N [--password P]
-  sessiond user list
-  sessiond user set-password (--id ID | --name N) --password P
-  sessiond user disable (--id ID | --name N)
-  sessiond user delete (--id ID | --name N)
-  sessiond session list [--user-id ID]
-  sessiond session revoke (--id SESSION | --user-id ID | --all [--all-tenants])
-  sessiond lockout list
-  sessiond lockout clear (--key K | --user-id ID | --name N | --ip ADDR | --all)
-  sessiond tenant create --name N [--capabilities C,...] [--client-headers require|accept]
-  sessiond tenant list
-  sessiond tenant restrict --id ID [--user USER] --capabilities C,...   (empty list lifts all)
-  sessiond tenant rotate-key --id ID
-  sessiond tenant delete --id ID
-  sessiond tenant users --id ID [--search S] [--limit N] [--after USER]
-  sessiond tenant set-password --id ID --user USER (--password P | --password-stdin)
-  sessiond tenant reset-password --id ID --user USER      (emails a reset code)
-  sessiond tenant provider --id ID --method google|apple|facebook --client-ids A,... [--issuer URL] [--keys-url URL]
-  sessiond tenant template --id ID --purpose P [--channel email|sms] [--subject S] (--body B | --body-file F | --default)
-  sessiond version
-
-Management commands take --host (SESSIOND_HOST, default http://localhost:8086)
-and --token (SESSIOND_TOKEN, an operator token).
-`
 
 // Run runs the command in args (without the program name) and returns the
 // process exit code. Errors print one line to stderr.
 func Run(ctx context.Context, args []string, env Env) int {
-	if err := run(ctx, args, env); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(env.Stderr, "sessiond: "+strings.ReplaceAll(err.Error(), "\n", " "))
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	root := newRoot(env)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(env.Stderr, "sessiond: "+strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " "))
 		return 1
 	}
 	return 0
 }
 
-func run(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, usage)
-		return errors.New("no command given")
+func newRoot(env Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sessiond",
+		Short: "sign-in and session server",
+		Long: `sessiond is a sign-in and session server that speaks InfluxDB's /api/v2,
+Rocket.Chat's /api/v1 and the WebmixHub tenant API /auth over one core,
+with account pages at /ui/.
+
+Start it with 'sessiond serve'; on a new server, 'sessiond setup' makes the
+first user and prints an operator token. The other commands manage a
+running server with that token (--token, or SESSIOND_TOKEN).`,
+		Version:       server.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          subcommandArgs,
+		RunE:          needSubcommand,
+
+		SuggestionsMinimumDistance: 2,
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return serve(ctx, rest, env)
-	case "setup":
-		return setup(ctx, rest, env)
-	case "user":
-		return userCmd(ctx, rest, env)
-	case "session":
-		return sessionCmd(ctx, rest, env)
-	case "lockout":
-		return lockoutCmd(ctx, rest, env)
-	case "tenant":
-		return tenantCmd(ctx, rest, env)
-	case "version":
-		fmt.Fprintln(env.Stdout, "sessiond "+server.Version)
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(env.Stdout, usage)
-		return nil
-	}
-	fmt.Fprint(env.Stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetVersionTemplate("sessiond {{.Version}}\n")
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetIn(env.Stdin)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if cmd.HasAvailableSubCommands() && cmd.Flags().NArg() > 0 {
+			// "tenant explode --id 1": the unknown command is the mistake.
+			return subcommandArgs(cmd, cmd.Flags().Args())
+		}
+		return fmt.Errorf("%s: %w (see '%s --help')", cmd.CommandPath(), err, cmd.CommandPath())
+	})
+	root.AddCommand(
+		serveCmd(env), configCmd(env), setupCmd(env), authCmd(env),
+		userCmd(env), sessionCmd(env), lockoutCmd(env), tenantCmd(env),
+		&cobra.Command{
+			Use: "version", Short: "print the version", Args: noArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				fmt.Fprintln(env.Stdout, "sessiond "+server.Version)
+				return nil
+			},
+		},
+	)
+	return root
 }
 
-func serve(ctx context.Context, args []string, env Env) error {
-	cfg, err := config.Load(args, env.Getenv, env.Stderr)
-	if err != nil {
-		return err
+// group returns a command that only holds subcommands: alone it prints
+// its help and fails; with an unknown subcommand it names it.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: subcommandArgs, RunE: needSubcommand, SuggestionsMinimumDistance: 2}
+}
+
+// subcommandArgs refuses an unknown subcommand, naming it and the nearest
+// known one.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
 	}
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	app, err := server.Open(ctx, cfg, log, nil)
-	if err != nil {
-		return err
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
 	}
-	if err := app.Listen(); err != nil {
-		app.Close()
-		return err
+	return fmt.Errorf("%s; commands: %s (see '%s --help')", msg, strings.Join(subcommands(cmd), ", "), cmd.CommandPath())
+}
+
+func needSubcommand(cmd *cobra.Command, _ []string) error {
+	cmd.SetOut(cmd.ErrOrStderr())
+	cmd.Help()
+	return fmt.Errorf("%s needs a command: %s", cmd.CommandPath(), strings.Join(subcommands(cmd), ", "))
+}
+
+func subcommands(cmd *cobra.Command) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
 	}
-	return app.Serve(ctx)
+	return names
+}
+
+// noArgs refuses positional arguments, naming them.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (flags start with --; see '%s --help')", cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+// isTerminal reports whether r is a terminal (for the password prompt and
+// the log format).
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	return ok && fileIsTerminal(f)
 }

@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/sessiond/sessiond/internal/auth"
 )
@@ -24,27 +25,9 @@ type lockout struct {
 }
 
 // lockoutCmd is `sessiond lockout list|clear`.
-func lockoutCmd(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 {
-		return errors.New("lockout: want list or clear")
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlags("lockout "+sub, env)
-	c := commonFlags(fs, env, true)
-	var key, userID, name, ip *string
-	var all *bool
-	if sub == "clear" {
-		key = fs.String("key", "", "lockout key, as listed")
-		userID = fs.String("user-id", "", "clear the account of this user (default tenant)")
-		name = fs.String("name", "", "clear the account of the user with this name (default tenant)")
-		ip = fs.String("ip", "", "clear this client address")
-		all = fs.Bool("all", false, "clear every lockout")
-	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	switch sub {
-	case "list":
+func lockoutCmd(env Env) *cobra.Command {
+	cmd, c := manage(env, "lockout", "sign-in lockouts (per account and per client address)")
+	list := leaf("list", "list lockout counters, with the users' names", func(cmd *cobra.Command) error {
 		var out struct {
 			Policy struct {
 				AccountLimit int    `json:"accountLimit"`
@@ -54,7 +37,7 @@ func lockoutCmd(ctx context.Context, args []string, env Env) error {
 			} `json:"policy"`
 			Lockouts []lockout `json:"lockouts"`
 		}
-		if err := c.do(ctx, "GET", "/api/v2/lockouts", nil, &out); err != nil {
+		if err := c.do(cmd.Context(), "GET", "/api/v2/lockouts", nil, &out); err != nil {
 			return err
 		}
 		p := out.Policy
@@ -77,34 +60,40 @@ func lockoutCmd(ctx context.Context, args []string, env Env) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%t\t%s\t%d\n", l.Key, who, l.Failures, l.Locked, until, l.Strikes)
 		}
 		return tw.Flush()
-	case "clear":
+	})
+
+	var key, ip string
+	var ref userRef
+	var all bool
+	clear := leaf("clear (--key KEY | --user-id ID | --name NAME | --ip ADDR | --all)", "clear lockouts", func(cmd *cobra.Command) error {
+		ctx := cmd.Context()
 		set := 0
-		for _, v := range []string{*key, *userID, *name, *ip} {
+		for _, v := range []string{key, ref.id, ref.name, ip} {
 			if v != "" {
 				set++
 			}
 		}
-		if *all {
+		if all {
 			set++
 		}
 		if set != 1 {
-			return errors.New("lockout clear: give exactly one of --key, --user-id, --name, --ip or --all")
+			return errors.New("give exactly one of --key, --user-id, --name, --ip or --all")
 		}
 		switch {
-		case *all:
+		case all:
 			return c.do(ctx, "DELETE", "/api/v2/lockouts", nil, nil)
-		case *ip != "":
-			k := auth.IPLockoutKey(*ip)
+		case ip != "":
+			k := auth.IPLockoutKey(ip)
 			if k == "" {
-				return fmt.Errorf("lockout clear: %q is not an IP address", *ip)
+				return fmt.Errorf("%q is not an IP address", ip)
 			}
-			*key = k
-		case *userID != "" || *name != "":
+			key = k
+		case ref.id != "" || ref.name != "":
 			// Lockouts are kept per login as typed (the user's name, and
 			// their email): clear every one the server says is theirs.
-			uid, err := c.resolveUser(ctx, *userID, *name)
+			u, err := c.user(ctx, ref)
 			if err != nil {
-				return fmt.Errorf("lockout clear: %v", err)
+				return err
 			}
 			var out struct {
 				Lockouts []lockout `json:"lockouts"`
@@ -113,7 +102,7 @@ func lockoutCmd(ctx context.Context, args []string, env Env) error {
 				return err
 			}
 			for _, l := range out.Lockouts {
-				if l.UserID != uid {
+				if l.UserID != u.ID {
 					continue
 				}
 				if err := c.do(ctx, "DELETE", "/api/v2/lockouts/"+url.PathEscape(l.Key), nil, nil); err != nil {
@@ -122,7 +111,13 @@ func lockoutCmd(ctx context.Context, args []string, env Env) error {
 			}
 			return nil
 		}
-		return c.do(ctx, "DELETE", "/api/v2/lockouts/"+url.PathEscape(*key), nil, nil)
-	}
-	return fmt.Errorf("lockout: unknown subcommand %q", sub)
+		return c.do(ctx, "DELETE", "/api/v2/lockouts/"+url.PathEscape(key), nil, nil)
+	})
+	clear.Flags().StringVar(&key, "key", "", "lockout key, as listed")
+	clear.Flags().StringVar(&ref.id, "user-id", "", "the account of this user, by ID (default tenant)")
+	clear.Flags().StringVar(&ref.name, "name", "", "the account of this user, by name (default tenant)")
+	clear.Flags().StringVar(&ip, "ip", "", "this client address")
+	clear.Flags().BoolVar(&all, "all", false, "every lockout")
+	cmd.AddCommand(list, clear)
+	return cmd
 }

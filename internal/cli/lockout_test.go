@@ -10,6 +10,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 )
 
@@ -22,7 +23,7 @@ func TestLockoutAndRevokeAllCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	defer func() { srv.Close(); app.Close() }()
 	env := map[string]string{"SESSIOND_HOST": srv.URL}
 	code, out, errOut := runCLI(env, "setup", "--username", "admin", "--password", "admin-password", "--org", "acme")

@@ -10,6 +10,7 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/cli"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 )
 
@@ -25,7 +26,7 @@ func tenantServer(t *testing.T) (*server.App, string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	t.Cleanup(func() {
 		srv.Close()
 		app.Close()
@@ -109,7 +110,7 @@ func TestTenantCommands(t *testing.T) {
 	if got := ten.UserRestrictions(u.ID); len(got) != 1 || got[0] != "signin" {
 		t.Fatalf("user restrictions %v", got)
 	}
-	if code, _, stderr = runTenant(url, op, "rotate-key", "--id", id); code != 0 {
+	if code, _, stderr = runTenant(url, op, "rotate-key", "--name", "acme"); code != 0 {
 		t.Fatalf("rotate-key: %d %s", code, stderr)
 	}
 	ten, _ = app.Service().Tenant(ctx, id)
@@ -122,11 +123,12 @@ func TestTenantCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"create without name", []string{"create"}, "--name is required"},
+		{"create without name", []string{"create"}, `required flag(s) "name" not set`},
 		{"bad capability", []string{"restrict", "--id", id, "--capabilities", "fly"}, `"fly" is not a capability`},
-		{"missing id", []string{"delete"}, "--id is required"},
-		{"unknown subcommand", []string{"explode", "--id", id}, "unknown subcommand"},
-		{"no subcommand", nil, "want create, list"},
+		{"missing id", []string{"delete"}, "--id or --name is required"},
+		{"unknown subcommand", []string{"explode", "--id", id}, `unknown command "explode" for "sessiond tenant"`},
+		{"no subcommand", nil, "needs a command: create, delete, list, restrict, rotate-key"},
+		{"unknown name", []string{"delete", "--name", "nobody"}, `tenant "nobody" not found`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,7 +142,7 @@ func TestTenantCommands(t *testing.T) {
 		t.Fatalf("list with a wrong token: %d %s", code, stderr)
 	}
 
-	if code, _, stderr = runTenant(url, op, "delete", "--id", id); code != 0 {
+	if code, _, stderr = runTenant(url, op, "delete", "--name", "acme"); code != 0 {
 		t.Fatalf("delete: %d %s", code, stderr)
 	}
 	if _, err := app.Service().Tenant(ctx, id); auth.ErrorCode(err) != auth.ENotFound {

@@ -6,17 +6,6 @@ import (
 	"net/url"
 )
 
-// courierOptions are the courier's flags.
-func courierOptions() []option {
-	return []option{
-		{"courier", `how codes are delivered: "" (email by --smtp-url, else --courier-webhook-url; SMS by the webhook) or "log" (written to the log only, for development)`, str(func(c *Config) *string { return &c.Courier })},
-		{"smtp-url", "mail server for codes: smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://… (TLS from the start)", str(func(c *Config) *string { return &c.SMTPURL })},
-		{"smtp-from", "sender of the codes' emails, such as 'Acme <no-reply@acme.example>'", str(func(c *Config) *string { return &c.SMTPFrom })},
-		{"courier-webhook-url", "JSON POST endpoint for messages SMTP does not carry (SMS; email too without --smtp-url)", str(func(c *Config) *string { return &c.CourierWebhookURL })},
-		{"courier-webhook-secret", "HMAC-SHA256 key of the webhook's X-Sessiond-Signature header (at least 16 bytes)", str(func(c *Config) *string { return &c.CourierWebhookSecret })},
-	}
-}
-
 // validateCourier checks the courier's settings.
 func (c Config) validateCourier() []string {
 	var p []string

@@ -43,19 +43,6 @@ func defaultFactors() Factors {
 	return Factors{ReauthWindow: auth.DefaultReauthWindow, RocketRemember: 30 * time.Minute, RocketPasswordFallback: true}
 }
 
-func factorOptions() []option {
-	var o []option
-	add := func(name, usage string, b binding) { o = append(o, option{name, usage, b}) }
-	add("factor-key", "32 random bytes in base64 that seal TOTP secrets at rest (prefer --factor-key-file or SESSIOND_FACTOR_KEY)", str(func(c *Config) *string { return &c.Factors.Key }))
-	add("factor-key-file", "file holding the factor key (base64); default with the embedded store: <data-dir>/factor.key, made at first start", str(func(c *Config) *string { return &c.Factors.KeyFile }))
-	add("reauth-window", "how long a sign-in or re-authentication lets a user remove a factor or end every other session (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.Factors.ReauthWindow }))
-	add("passkey-rp-id", "WebAuthn relying party ID, e.g. example.com (default: the host each request reached)", str(func(c *Config) *string { return &c.Factors.PasskeyRPID }))
-	add("passkey-origins", "comma-separated origins allowed for passkeys, e.g. https://login.example.com (with --passkey-rp-id)", str(func(c *Config) *string { return &c.Factors.PasskeyOrigins }))
-	add("rocketchat-2fa-remember", "how long a good second factor spares a Rocket.Chat token further codes from the same client (0: never)", duration(func(c *Config) *time.Duration { return &c.Factors.RocketRemember }))
-	add("rocketchat-2fa-password-fallback", "ask Rocket.Chat users without a second factor for their password on routes that need one", boolean(func(c *Config) *bool { return &c.Factors.RocketPasswordFallback }))
-	return o
-}
-
 func (c Config) validateFactors() []string {
 	var p []string
 	if c.Factors.Key != "" && c.Factors.KeyFile != "" {

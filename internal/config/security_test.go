@@ -19,7 +19,7 @@ func TestSecurityDefaults(t *testing.T) {
 
 func TestSecurityFlags(t *testing.T) {
 	c, err := Load([]string{"--data-dir", t.TempDir(), "--lockout-account-limit", "5", "--lockout-ip-limit=0", "--lockout-window", "5m",
-		"--lockout-max", "2h", "--session-idle-timeout", "30m", "--session-absolute-timeout", "12h", "--password-allow-common", "true",
+		"--lockout-max", "2h", "--session-idle-timeout", "30m", "--session-absolute-timeout", "12h", "--password-allow-common=true",
 		"--audit-log", "-"}, envOf(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	signIns  *prometheus.CounterVec
+	lockouts *prometheus.CounterVec
+	limited  *prometheus.CounterVec
 	series   sync.Map // routeStatus -> *routeSeries, so a request looks up its series once
 }
 
@@ -50,7 +53,13 @@ func NewMetrics() *Metrics {
 			Name: "sessiond_signins_total", Help: "Sign-in attempts by API and outcome.",
 		}, []string{"api", "outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.signIns, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.lockouts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sessiond_lockouts_total", Help: "Accounts (login) and client addresses (ip) locked by the sign-in lockout.",
+	}, []string{"kind"})
+	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sessiond_rate_limited_total", Help: "Calls refused by a rate limit (429), by API.",
+	}, []string{"api"})
+	m.reg.MustRegister(m.requests, m.latency, m.signIns, m.lockouts, m.limited, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -61,10 +70,16 @@ func (m *Metrics) Register(c prometheus.Collector) error { return m.reg.Register
 // counted in sessiond_signins_total by API (the event's origin) and
 // outcome, so no dialect counts sign-ins itself.
 func (m *Metrics) Record(_ context.Context, e auth.Event) {
-	if m == nil || e.Type != auth.EventSignIn {
+	if m == nil {
 		return
 	}
-	m.signIns.WithLabelValues(string(e.Origin), e.Outcome).Inc()
+	switch e.Type {
+	case auth.EventSignIn:
+		m.signIns.WithLabelValues(string(e.Origin), e.Outcome).Inc()
+	case auth.EventLockout:
+		kind, _, _ := strings.Cut(e.Target, ":")
+		m.lockouts.WithLabelValues(kind).Inc()
+	}
 }
 
 func (m *Metrics) observe(route string, status int, d time.Duration) {
@@ -81,10 +96,29 @@ func (m *Metrics) observe(route string, status int, d time.Duration) {
 	}
 	rs := v.(*routeSeries)
 	rs.count.Inc()
+	if status == http.StatusTooManyRequests {
+		m.limited.WithLabelValues(apiOf(route)).Inc()
+	}
 	rs.latency.Observe(d.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// apiOf names the API of a route pattern ("POST /api/v1/login").
+func apiOf(route string) string {
+	_, path, _ := strings.Cut(route, " ")
+	switch {
+	case strings.HasPrefix(path, "/api/v2"):
+		return "influxdb"
+	case strings.HasPrefix(path, "/api/v1/"):
+		return "rocketchat"
+	case strings.HasPrefix(path, "/auth/"):
+		return "tenant"
+	case strings.HasPrefix(path, "/ui/"):
+		return "ui"
+	}
+	return "other"
 }

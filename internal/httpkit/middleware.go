@@ -44,6 +44,9 @@ type WrapOptions struct {
 	Panic func(r *http.Request) PanicWriter
 	// Proxies are the trusted proxies the client address is read through.
 	Proxies *Proxies
+	// AccessLog logs every request at info (--access-log); otherwise at
+	// debug.
+	AccessLog bool
 }
 
 // Wrap gives every request an ID (kept from X-Request-Id when plain, else
@@ -97,7 +100,11 @@ func Wrap(next http.Handler, o WrapOptions) http.Handler {
 			}
 			elapsed := time.Since(start)
 			m.observe(route, status, elapsed)
-			if !log.Enabled(r.Context(), slog.LevelDebug) {
+			level := slog.LevelDebug
+			if o.AccessLog {
+				level = slog.LevelInfo
+			}
+			if !log.Enabled(r.Context(), level) {
 				return
 			}
 			attrs := []slog.Attr{
@@ -107,7 +114,7 @@ func Wrap(next http.Handler, o WrapOptions) http.Handler {
 			if ri.trace != "" {
 				attrs = append(attrs, slog.String("trace_id", ri.trace))
 			}
-			log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -18,6 +18,10 @@ func knownType(t string) bool {
 	return false
 }
 
+// OperatorPermissions are the grants of setup's operator token, for the
+// account pages' set-up form.
+func OperatorPermissions() []auth.Permission { return operatorPermissions() }
+
 // operatorPermissions is InfluxDB's OperPermissions: read and write on
 // every type but instance, unscoped.
 func operatorPermissions() []auth.Permission {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
@@ -47,7 +48,7 @@ func TestSigninCookieAttributes(t *testing.T) {
 func TestSecureCookieOverTLS(t *testing.T) {
 	e := start(t, "")
 	e.seed()
-	srv := httptest.NewTLSServer(e.app.Handler())
+	srv := httptest.NewTLSServer(openapitest.Wrap(t, e.app.Handler()))
 	defer srv.Close()
 	r, _ := http.NewRequest("POST", srv.URL+"/api/v2/signin", nil)
 	r.SetBasicAuth(userName, userPass)

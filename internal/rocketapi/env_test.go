@@ -18,6 +18,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
@@ -97,7 +98,7 @@ func attach(t testing.TB, clk *clock, tune ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	t.Cleanup(func() {
 		srv.Close()
 		app.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/influxapi"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
@@ -85,9 +86,9 @@ func start(t testing.TB, o options) *env {
 	}
 	var srv *httptest.Server
 	if o.tls {
-		srv = httptest.NewTLSServer(app.Handler())
+		srv = httptest.NewTLSServer(openapitest.Wrap(t, app.Handler()))
 	} else {
-		srv = httptest.NewServer(app.Handler())
+		srv = httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	}
 	t.Cleanup(func() {
 		srv.Close()

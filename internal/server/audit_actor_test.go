@@ -13,6 +13,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
@@ -28,7 +29,7 @@ func TestRocketRevokeIsAuditedWithItsActor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	defer func() { srv.Close(); app.Close() }()
 	ctx := context.Background()
 	u, err := app.Service().CreateUser(ctx, auth.NewUser{TenantID: auth.DefaultTenantID, Name: "eve", Password: "eve-password-77"})

@@ -8,7 +8,8 @@ import (
 )
 
 // TestRoutingMisses: a request no route matches is answered in JSON
-// everywhere but under /ui/: InfluxDB's compact error at the root (as
+// everywhere but under /ui/ (GET / leads to the account pages; see
+// TestRootLeadsToTheAccountPages): InfluxDB's compact error at the root (as
 // InfluxDB's router writes it, with X-Platform-Error-Code), each dialect's
 // own under its prefix, and the account pages' HTML page under /ui/.
 func TestRoutingMisses(t *testing.T) {
@@ -24,7 +25,7 @@ func TestRoutingMisses(t *testing.T) {
 		allow       string
 		errorCode   string // X-Platform-Error-Code, set on InfluxDB's answers only
 	}{
-		{"root", "GET", "/", 404, "application/json; charset=utf-8", `{"code":"not found","message":"path not found"}`, true, "", "not found"},
+		{"root with another method", "POST", "/", 405, "application/json; charset=utf-8", `{"code":"method not allowed","message":"allow: GET, HEAD"}`, true, "GET, HEAD", "method not allowed"},
 		{"unknown path", "GET", "/nope", 404, "application/json; charset=utf-8", `{"code":"not found","message":"path not found"}`, true, "", "not found"},
 		{"another API version", "GET", "/api/v3/x", 404, "application/json; charset=utf-8", `{"code":"not found","message":"path not found"}`, true, "", "not found"},
 		{"prefix look-alike", "POST", "/api/v2x", 404, "application/json; charset=utf-8", `{"code":"not found","message":"path not found"}`, true, "", "not found"},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/store/storetest"
+	"github.com/sessiond/sessiond/internal/testenv"
 )
 
 // binDir holds the sessiond binary built for the process tests, removed
@@ -32,6 +33,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	testenv.Report(testenv.Postgres, testenv.Redis, testenv.RedisCluster)
 	os.Exit(code)
 }
 
@@ -146,10 +148,18 @@ func startProcess(t testing.TB, name string, args ...string) *process {
 // server: a session made on A is seen on B, a revoke on B is refused on A
 // on the very next request, a rate limit is one budget across both, and a
 // tenant made on A works on B.
+//
+// It runs against a single Redis (SESSIOND_TEST_REDIS_ADDR) and against a
+// Redis Cluster (SESSIOND_TEST_REDIS_CLUSTER), whichever are set.
 func TestMultiInstance(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	redis := storetest.RedisAddr(t)
-	prefix := storetest.RedisPrefix(t)
+	for _, target := range storetest.RedisTargets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			multiInstance(t, storetest.PostgresDSN(t), target.Addr, storetest.RedisPrefixAt(t, target.Addr))
+		})
+	}
+}
+
+func multiInstance(t *testing.T, dsn, redis, prefix string) {
 	sessiondBinary(t)
 	// --cache-ttl 1h: a change can reach the other instance within the
 	// test only through the change feed, never by a cache expiring.

@@ -93,13 +93,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 	metrics := httpkit.NewMetrics()
 	// The core's events feed the metrics as well as the audit log: one
 	// event per sign-in, counted in one place.
-	auditor := auth.Auditors{metrics}
+	auditor := auth.Auditors{metrics, eventLog{log}} // eventlog.go: one line per sign-in, revoke, lockout
 	if auditLog != nil {
 		auditor = append(auditor, auditLog)
 	}
+	hasher := auth.NewHasher(cost, cfg.HashWorkers, 0)
+	metrics.Register(httpkit.HashCollector(hasher.Stats))
 	svc := auth.NewService(auth.Config{
 		Users: st.Users, Tenants: st.Tenants, Tokens: st.Tokens, Sessions: st.Sessions,
-		Hasher:        auth.NewHasher(cost, cfg.HashWorkers, 0),
+		Hasher:        hasher,
 		SessionLength: cfg.SessionLength, RenewDisabled: cfg.SessionRenewDisabled,
 		IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout,
 		Policy:  auth.PasswordPolicy{MinBytes: cfg.PasswordMinLength, MaxBytes: cfg.PasswordMaxLength, AllowCommon: cfg.PasswordAllowCommon},
@@ -185,8 +187,12 @@ func (a *App) routes() http.Handler {
 	pages := ui.New(a.svc, ui.Options{
 		Logger:                      a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
+		SetupPermissions:            influxapi.OperatorPermissions(),
 	})
 	mux.Handle("/ui/", pages)
+	mux.HandleFunc("GET /{$}", a.handleRoot) // the account pages (firstrun.go)
+	mux.HandleFunc("GET /openapi/{$}", a.handleOpenAPIIndex)
+	mux.HandleFunc("GET /openapi/{file}", a.handleOpenAPIFile)
 	a.panics = append(a.panics, panicRoute{"/ui/", pages.Panic})
 
 	mux.HandleFunc("GET /health", a.handleHealth)
@@ -197,7 +203,7 @@ func (a *App) routes() http.Handler {
 	trusted, _ := httpkit.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
 	header, _ := httpkit.ProxyHeader(a.cfg.TrustedProxyHeader)
 	return httpkit.Wrap(httpkit.Routed(mux, a.notFound, a.notAllowed), httpkit.WrapOptions{
-		Log: a.log, Metrics: a.metrics, Panic: a.panicWriter,
+		Log: a.log, Metrics: a.metrics, Panic: a.panicWriter, AccessLog: a.cfg.AccessLog,
 		Proxies: &httpkit.Proxies{Trusted: trusted, Header: header},
 	})
 }
@@ -261,7 +267,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
-	a.log.Info("sessiond listening", "addr", a.Addr(), "store", storeName(a.cfg.Store), "session_store", storeName(a.cfg.SessionStore))
+	a.logStart() // firstrun.go
 	select {
 	case err := <-errc:
 		a.stopWatch()

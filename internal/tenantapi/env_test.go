@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 	"github.com/sessiond/sessiond/internal/tenantapi"
@@ -59,7 +60,7 @@ func start(t testing.TB, tune ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	t.Cleanup(func() {
 		srv.Close()
 		app.Close()

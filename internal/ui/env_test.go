@@ -15,6 +15,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/config"
+	"github.com/sessiond/sessiond/internal/openapitest"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
@@ -58,9 +59,9 @@ func startEnv(t *testing.T, tls bool) *env {
 	t.Cleanup(func() { app.Close() })
 	var srv *httptest.Server
 	if tls {
-		srv = httptest.NewTLSServer(app.Handler())
+		srv = httptest.NewTLSServer(openapitest.Wrap(t, app.Handler()))
 	} else {
-		srv = httptest.NewServer(app.Handler())
+		srv = httptest.NewServer(openapitest.Wrap(t, app.Handler()))
 	}
 	t.Cleanup(srv.Close)
 	return &env{t: t, app: app, svc: app.Service(), srv: srv, clock: clk}

@@ -31,6 +31,9 @@ type Options struct {
 	// password change; when false the password form offers it as a choice.
 	EndSessionsOnPasswordChange bool
 	Logger                      *slog.Logger
+	// SetupPermissions are the grants of the operator token the set-up
+	// page makes (the server passes InfluxDB's operator permissions).
+	SetupPermissions []auth.Permission
 }
 
 // Handler serves /ui/.
@@ -57,6 +60,8 @@ func New(svc *auth.Service, opt Options) *Handler {
 	mux.HandleFunc("POST /ui/signin", h.handleSignIn)
 	mux.HandleFunc("POST /ui/signout", h.handleSignOut)
 	h.resetRoutes(mux) // "Forgot your password?", in reset.go
+	mux.HandleFunc("GET /ui/setup", h.handleSetupPage)
+	mux.HandleFunc("POST /ui/setup", h.handleSetup)
 	mux.Handle("GET /ui/sessions", h.authed(h.handleSessions))
 	mux.Handle("POST /ui/sessions/others/signout", h.form(h.handleSignOutOthers))
 	mux.Handle("POST /ui/sessions/{id}/signout", h.form(h.handleSignOutSession))
@@ -92,6 +97,10 @@ func (h *Handler) Panic(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
 	if c, _, _, _ := h.current(r); c != nil {
 		h.redirect(w, r, "/ui/sessions")
+		return
+	}
+	if ok, err := h.svc.SetupAllowed(r.Context()); err == nil && ok {
+		h.redirect(w, r, "/ui/setup") // a new server: set it up first
 		return
 	}
 	h.redirect(w, r, "/ui/signin")

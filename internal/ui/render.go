@@ -30,7 +30,7 @@ func staticFS() fs.FS {
 
 // pageNames are the templates that render a whole page; each defines
 // "content" inside layout.html.
-var pageNames = []string{"signin", "sessions", "password", "users", "user", "error", "security", "totp", "codes", "signin2", "reauth", "reset", "resetcode"}
+var pageNames = []string{"signin", "sessions", "password", "users", "user", "error", "security", "totp", "codes", "signin2", "reauth", "reset", "resetcode", "setup", "setupdone"}
 
 type pages struct {
 	byName map[string]*template.Template

@@ -91,6 +91,7 @@ func TestStaticAndMisses(t *testing.T) {
 			}
 		})
 	}
+	e.user("someone", false) // a set-up server: /ui/ is the sign-in page (TestSetupPage covers a new one)
 	if p := c.get("/ui/"); p.status != http.StatusSeeOther || p.location() != "/ui/signin" {
 		t.Errorf("GET /ui/ signed out: %d to %q, want 303 to /ui/signin", p.status, p.location())
 	}

@@ -3,3 +3,6 @@ package redisstore
 // ReadLikeCluster makes s follow pointers in two round trips, as it does on
 // a cluster, so that path runs against a single test server too.
 func ReadLikeCluster(s *Sessions) { s.cluster = true }
+
+// IsCluster reports whether s talks to a Redis Cluster.
+func IsCluster(s *Sessions) bool { return s.cluster }

@@ -35,13 +35,32 @@ const steadyConn = time.Minute
 
 // Publish implements auth.ChangeFeed with PUBLISH. A Change of a kind auth
 // does not declare is an EInvalid error.
+//
+// On a Redis Cluster every instance publishes through one node, the one
+// of lowest address: a PUBLISH has no key, so the cluster client would
+// send each to any node, and messages entering the cluster bus at
+// different nodes reach a subscriber out of order (TestClusterChangeFeedContract
+// found it).
 func (f *Feed) Publish(ctx context.Context, c auth.Change) error {
 	const op = "publish change"
 	msg, err := feed.Encode(c)
 	if err != nil {
 		return err
 	}
-	return storeErr(op, f.s.c.Do(ctx, f.s.c.B().Publish().Channel(f.channel).Message(msg).Build()).Error())
+	rc := f.s.c
+	if f.s.c.Mode() == rueidis.ClientModeCluster {
+		nodes := f.s.c.Nodes()
+		first := ""
+		for addr := range nodes {
+			if first == "" || addr < first {
+				first = addr
+			}
+		}
+		if first != "" {
+			rc = nodes[first]
+		}
+	}
+	return storeErr(op, rc.Do(ctx, rc.B().Publish().Channel(f.channel).Message(msg).Build()).Error())
 }
 
 // Subscribe implements auth.ChangeFeed. Each subscription holds a

@@ -17,7 +17,45 @@ import (
 const (
 	PostgresEnv = "SESSIOND_TEST_POSTGRES_DSN"
 	RedisEnv    = "SESSIOND_TEST_REDIS_ADDR"
+	// RedisClusterEnv names the seed nodes of a Redis Cluster
+	// (host:port,host:port,...); .ci/redis-cluster starts one.
+	RedisClusterEnv = "SESSIOND_TEST_REDIS_CLUSTER"
 )
+
+// RedisClusterAddr returns SESSIOND_TEST_REDIS_CLUSTER, skipping the test
+// when it is unset.
+func RedisClusterAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv(RedisClusterEnv)
+	if addr == "" {
+		t.Skip(RedisClusterEnv + " is not set (.ci/redis-cluster starts a cluster)")
+	}
+	return addr
+}
+
+// RedisTarget is one Redis deployment the Redis tests run against.
+type RedisTarget struct {
+	Name string // "redis" or "cluster"
+	Addr string
+}
+
+// RedisTargets returns the single Redis and the Redis Cluster that are
+// configured, so that a test runs against each as a subtest. It skips
+// the test when neither is.
+func RedisTargets(t testing.TB) []RedisTarget {
+	t.Helper()
+	var out []RedisTarget
+	if a := os.Getenv(RedisEnv); a != "" {
+		out = append(out, RedisTarget{"redis", a})
+	}
+	if a := os.Getenv(RedisClusterEnv); a != "" {
+		out = append(out, RedisTarget{"cluster", a})
+	}
+	if len(out) == 0 {
+		t.Skip(RedisEnv + " and " + RedisClusterEnv + " are not set")
+	}
+	return out
+}
 
 // PostgresDSN returns the DSN of a fresh schema of the test database (its
 // search_path set to it), dropped when the test ends. It skips the test
@@ -102,7 +140,12 @@ func RedisHost(t testing.TB) string {
 // which is deleted when the test ends.
 func RedisPrefix(t testing.TB) string {
 	t.Helper()
-	addr := RedisAddr(t)
+	return RedisPrefixAt(t, RedisAddr(t))
+}
+
+// RedisPrefixAt is RedisPrefix on the Redis (or cluster) at addr.
+func RedisPrefixAt(t testing.TB, addr string) string {
+	t.Helper()
 	b := make([]byte, 8)
 	rand.Read(b)
 	prefix := "sdtest" + hex.EncodeToString(b)
