@@ -127,7 +127,7 @@ func TestTenantCommands(t *testing.T) {
 		{"bad capability", []string{"restrict", "--id", id, "--capabilities", "fly"}, `"fly" is not a capability`},
 		{"missing id", []string{"delete"}, "--id or --name is required"},
 		{"unknown subcommand", []string{"explode", "--id", id}, `unknown command "explode" for "sessiond tenant"`},
-		{"no subcommand", nil, "needs a command: create, delete, list, restrict, rotate-key"},
+		{"no subcommand", nil, "needs a command: create, delete, list, provider, reset-password, restrict, rotate-key, set-password, template, users"},
 		{"unknown name", []string{"delete", "--name", "nobody"}, `tenant "nobody" not found`},
 	}
 	for _, tt := range tests {
