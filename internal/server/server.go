@@ -42,6 +42,7 @@ type App struct {
 	metrics *httpkit.Metrics
 	handler http.Handler
 	panics  []panicRoute
+	mounts  []mount // the dialects by prefix, for the paths the root cannot route (miss.go)
 	srv     *http.Server
 	ln      net.Listener
 	started time.Time
@@ -152,18 +153,22 @@ func (a *App) routes() http.Handler {
 		Limiter: a.Limiter(), RateLimit: a.cfg.RocketRateLimit, RateWindow: a.cfg.RocketRateLimitWindow,
 	})
 	mux.Handle("/api/v1/", rocket)
+	mux.Handle("/api/v1", rocket)
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
 	tenants := tenantapi.New(a.svc, tenantapi.Options{
 		Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes,
 		SigninLimit: a.cfg.TenantSigninLimit, SignupLimit: a.cfg.TenantSignupLimit,
 	})
 	mux.Handle("/auth/", tenants)
+	mux.Handle("/auth", tenants)
 	a.panics = append(a.panics, panicRoute{"/auth/", tenants.Panic})
 	pages := ui.New(a.svc, ui.Options{
 		Logger:                      a.log,
 		EndSessionsOnPasswordChange: a.cfg.EndSessionsOnPasswordChange,
 	})
 	mux.Handle("/ui/", pages)
+	mux.Handle("/ui", pages)
+	a.mounts = []mount{{"/api/v2", influx}, {"/api/v1", rocket}, {"/auth", tenants}, {"/ui", pages}}
 	a.panics = append(a.panics, panicRoute{"/ui/", pages.Panic})
 
 	mux.HandleFunc("GET /health", a.handleHealth)
