@@ -60,6 +60,10 @@ type Config struct {
 	PasswordAllowCommon    bool          // accept passwords from the list of the 100,000 most common
 	AuditLog               string        // security events as JSON lines: a file path, "-" for stderr, "" off
 
+	// Hardening: bounded waits on the engines, and a cap on sessions.
+	StoreTimeout       time.Duration // deadline of every call to Redis and PostgreSQL
+	MaxSessionsPerUser int           // live sessions a user may hold; a new one ends the least recently used (0: no cap)
+
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
 	// has no flag: production always uses auth.DefaultArgon2 (OWASP's
 	// minimum); tests set cheap parameters to keep sign-ins fast.
@@ -96,6 +100,9 @@ func Default() Config {
 		SessionAbsoluteTimeout:      24 * time.Hour,
 		TrustedProxyHeader:          "X-Forwarded-For",
 		CacheTTL:                    2 * time.Second,
+		// Hardening.
+		StoreTimeout:       time.Second,
+		MaxSessionsPerUser: 500,
 	}
 }
 
@@ -202,6 +209,8 @@ func options() []option {
 	add("session-absolute-timeout", "never renew a session past its creation plus this (0: off; duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout }))
 	add("password-allow-common", "accept passwords from the list of the 100,000 most common", boolean(func(c *Config) *bool { return &c.PasswordAllowCommon }))
 	add("audit-log", `security events as JSON lines: a file path, "-" for stderr, empty for none`, str(func(c *Config) *string { return &c.AuditLog }))
+	add("store-timeout", "deadline of every call to Redis and PostgreSQL: a hung engine answers 503 after this long (duration)", duration(func(c *Config) *time.Duration { return &c.StoreTimeout }))
+	add("max-sessions-per-user", "live sessions a user may hold; signing in once more ends the least recently used (0: no cap)", integer(func(c *Config) *int { return &c.MaxSessionsPerUser }))
 	add("cache-ttl", "longest reuse of a user or tenant read from the store on the check path; changes made through sessiond apply at once on every instance sharing Redis or PostgreSQL (duration)", duration(func(c *Config) *time.Duration { return &c.CacheTTL }))
 	return o
 }
@@ -382,6 +391,7 @@ func (c Config) Validate() error {
 		p = append(p, fmt.Sprintf("password-max-length %d must be between 72 and 4096 and at least password-min-length", c.PasswordMaxLength))
 	}
 	p = append(p, c.validateSecurity()...)
+	p = append(p, c.validateHardening()...)
 	if c.RocketLoginExpiration < time.Minute {
 		p = append(p, "rocketchat-login-expiration must be at least 1m")
 	}

@@ -139,15 +139,31 @@ func (s *Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
 		}
 	}
 	if fail != nil {
-		// Give back what was claimed: nobody else can have taken it since.
-		for _, k := range claimed {
-			s.c.Do(context.WithoutCancel(ctx), s.c.B().Del().Key(k).Build())
+		// Give back what was claimed (nobody else can have taken it
+		// since), in the background and for at most giveBackTimeout: the caller
+		// answers now, and pointers left behind read as not found and
+		// expire with the session.
+		if len(claimed) > 0 {
+			go s.giveBack(context.WithoutCancel(ctx), claimed)
 		}
 		return fail
 	}
 	idx, _ := s.k.indexOf(rec)
 	args := append([]string{strconv.FormatInt(life, 10), ms(x.CreatedAt), x.ID}, encode(x)...)
 	return storeErr(op, createRecord.Exec(ctx, s.c, []string{rec, idx}, args).Error())
+}
+
+// giveBackTimeout is how long the release of the pointers of a failed create
+// may take.
+const giveBackTimeout = 5 * time.Second
+
+// giveBack deletes pointers a failed create claimed.
+func (s *Sessions) giveBack(ctx context.Context, keys []string) {
+	ctx, cancel := context.WithTimeout(ctx, giveBackTimeout)
+	defer cancel()
+	for _, k := range keys {
+		s.c.Do(ctx, s.c.B().Del().Key(k).Build())
+	}
 }
 
 // follow reads the record a pointer names in one round trip. The record is
