@@ -50,6 +50,9 @@ type Config struct {
 	AbsoluteTimeout time.Duration
 	// Audit receives security events (none when nil).
 	Audit Auditor
+	// MaxSessionsPerUser caps a user's live sessions: starting one more
+	// ends the least recently used (see EventSessionEvict). 0: no cap.
+	MaxSessionsPerUser int
 	// Changes carries the changes this instance makes to tenants and
 	// users to the other instances sharing the engine, and theirs here
 	// (see Watch). Nil: this instance alone; caches of other instances
@@ -77,6 +80,7 @@ type Service struct {
 	absolute      time.Duration
 	auditor       Auditor
 	changes       ChangeFeed
+	maxSessions   int // live sessions per user; 0: no cap
 
 	usersByID      cache[string, *User]   // the session-check path's users
 	tenantsByID    cache[string, *Tenant] // every request's tenant
@@ -92,7 +96,7 @@ func NewService(cfg Config) *Service {
 		hasher: cfg.Hasher, sessionLength: cfg.SessionLength, renewDisabled: cfg.RenewDisabled,
 		policy: cfg.Policy, cacheTTL: cfg.UserCacheTTL, now: cfg.Now, log: cfg.Logger,
 		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
-		auditor: cfg.Audit, changes: cfg.Changes,
+		auditor: cfg.Audit, changes: cfg.Changes, maxSessions: cfg.MaxSessionsPerUser,
 	}
 	if s.lockout == (LockoutPolicy{}) {
 		s.lockout = DefaultLockout

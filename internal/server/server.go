@@ -97,7 +97,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 			AccountLimit: cfg.LockoutAccountLimit, IPLimit: cfg.LockoutIPLimit,
 			Window: cfg.LockoutWindow, MaxLock: cfg.LockoutMaxLock,
 		},
-		Audit: auditor, Changes: st.Changes,
+		Audit: auditor, Changes: st.Changes, MaxSessionsPerUser: cfg.MaxSessionsPerUser,
 		UserCacheTTL: cacheTTL(cfg.CacheTTL),
 		Now:          now, Logger: log,
 	})

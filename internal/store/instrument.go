@@ -243,7 +243,7 @@ type sessions struct {
 
 func (m *metrics) sessions(engine string, in auth.SessionStore) auth.SessionStore {
 	return &sessions{in, m.ops(engine, "CreateSession", "SessionByTokenHash", "SessionByID", "TouchSession", "UpdateSessionClient", "DeleteSession",
-		"UserSessions", "DeleteUserSessions", "ListSessions", "CountSessions")}
+		"UserSessions", "CountUserSessions", "DeleteUserSessions", "ListSessions", "CountSessions")}
 }
 
 func (s *sessions) CreateSession(ctx context.Context, x *auth.Session) error {
@@ -272,6 +272,10 @@ func (s *sessions) DeleteSession(ctx context.Context, id string) error {
 
 func (s *sessions) UserSessions(ctx context.Context, tenantID, userID string) ([]*auth.Session, error) {
 	return call(s.o, ctx, "UserSessions", func(ctx context.Context) ([]*auth.Session, error) { return s.in.UserSessions(ctx, tenantID, userID) })
+}
+
+func (s *sessions) CountUserSessions(ctx context.Context, tenantID, userID string) (int, error) {
+	return call(s.o, ctx, "CountUserSessions", func(ctx context.Context) (int, error) { return s.in.CountUserSessions(ctx, tenantID, userID) })
 }
 
 func (s *sessions) DeleteUserSessions(ctx context.Context, tenantID, userID, except string) (int, error) {
