@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"strconv"
 	"text/tabwriter"
 	"time"
 )
@@ -170,17 +171,29 @@ func sessionCmd(ctx context.Context, args []string, env Env) error {
 	}
 	switch sub {
 	case "list":
-		path := "/api/v2/sessions"
+		q := url.Values{"limit": {"100"}}
 		if *userID != "" {
-			path += "?userID=" + url.QueryEscape(*userID)
+			q.Set("userID", *userID)
 		}
-		var out struct{ Sessions []session }
-		if err := c.do(ctx, "GET", path, nil, &out); err != nil {
-			return err
+		var all []session
+		for {
+			// The list comes a page at a time; links.next names the next.
+			var out struct {
+				Links    struct{ Next string }
+				Sessions []session
+			}
+			if err := c.do(ctx, "GET", "/api/v2/sessions?"+q.Encode(), nil, &out); err != nil {
+				return err
+			}
+			all = append(all, out.Sessions...)
+			if out.Links.Next == "" || len(out.Sessions) == 0 {
+				break
+			}
+			q.Set("offset", strconv.Itoa(len(all)))
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tUSER\tAPI\tCREATED\tEXPIRES\tLAST SEEN\tIP\tUSER AGENT")
-		for _, s := range out.Sessions {
+		for _, s := range all {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.UserID, s.Origin, s.CreatedAt.Format(time.RFC3339),
 				s.ExpiresAt.Format(time.RFC3339), s.LastSeenAt.Format(time.RFC3339), s.IP, s.UserAgent)
 		}

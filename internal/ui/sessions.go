@@ -21,8 +21,9 @@ type sessionView struct {
 }
 
 type sessionsData struct {
-	Sessions []sessionView
-	Others   int // sessions other than this one
+	Sessions []sessionView // this page's
+	Others   int           // sessions other than this one, on every page
+	Page     pager
 }
 
 // apiNames says in words which API started a session.
@@ -64,10 +65,10 @@ func (h *Handler) handleSessions(w http.ResponseWriter, r *http.Request, c *call
 		h.fail(w, r, err)
 		return
 	}
-	rows := sessionViews(list, c.sess.ID, h.svc.Now())
+	rows, p := pageOf(r, sessionViews(list, c.sess.ID, h.svc.Now()), "/ui/sessions")
 	v := signedIn(c, "Your sessions", "sessions")
 	v.Flash = flash(r)
-	v.Data = sessionsData{Sessions: rows, Others: len(rows) - 1}
+	v.Data = sessionsData{Sessions: rows, Others: p.Total - 1, Page: p}
 	h.render(w, r, http.StatusOK, "sessions", v)
 }
 
