@@ -23,7 +23,7 @@ import (
 func FuzzClientAddr(f *testing.F) {
 	for _, s := range []struct {
 		peer, xff, fwd, trusted string
-		forwarded              bool
+		forwarded               bool
 	}{
 		{"10.1.2.3:1234", "203.0.113.1", "for=198.51.100.1", "10.0.0.0/8", false},
 		{"10.1.2.3:1234", "1.1.1.1, 203.0.113.1, 10.9.9.9", "", "10.0.0.0/8", false},
