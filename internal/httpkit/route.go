@@ -3,17 +3,14 @@ package httpkit
 import (
 	"net/http"
 	"net/url"
-	"reflect"
+	"path"
 	"slices"
+	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-
-// redirectType is the type of the handler ServeMux answers with when it
-// would redirect: to the cleaned path ("/a/../b", "//a", "/a/./b"), or
-// from /tree to /tree/. No route of ours is one.
-var redirectType = reflect.TypeOf(http.RedirectHandler("/", http.StatusTemporaryRedirect))
 
 // RouteOption changes how Routed answers.
 type RouteOption func(*router)
@@ -55,20 +52,93 @@ func Routed(mux *http.ServeMux, notFound func(w http.ResponseWriter, r *http.Req
 	return rt
 }
 
+// ServeHTTP routes r once. A path ServeMux would clean is caught before
+// routing; a redirect to the path with a slash added, which ServeMux
+// decides while routing, is caught on its way out (redirectGuard). The
+// query of a change is checked against its route's pattern before the
+// route runs; only such requests are routed twice.
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := rt.mux.Handler(r)
-	if reflect.TypeOf(h) == redirectType {
+	if r.Method != http.MethodConnect && unclean(r.URL.EscapedPath()) {
 		rt.notFound(w, r)
 		return
 	}
-	if rt.badQuery != nil && changes(r.Method) && pattern != "/" && r.URL.RawQuery != "" {
-		if name, ok := unknownParam(r, rt.known[pattern]); ok {
-			rt.badQuery(w, r, name)
-			return
+	if rt.badQuery != nil && r.URL.RawQuery != "" && changes(r.Method) {
+		if _, pattern := rt.mux.Handler(r); pattern != "" && pattern != "/" {
+			if name, ok := unknownParam(r, rt.known[pattern]); ok {
+				rt.badQuery(w, r, name)
+				return
+			}
 		}
 	}
-	rt.mux.ServeHTTP(w, r)
+	g := guards.Get().(*redirectGuard)
+	g.ResponseWriter, g.rt, g.r, g.caught = w, rt, r, false
+	rt.mux.ServeHTTP(g, r)
+	*g = redirectGuard{}
+	guards.Put(g)
 }
+
+// unclean reports whether ServeMux would redirect p to a cleaned path:
+// "//", "." or ".." segments, or no leading slash. The common, clean path
+// is told in one scan without allocating.
+func unclean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return true
+	}
+	if !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c != p
+}
+
+// redirectGuard stands between ServeMux and the response while a request
+// is routed. ServeMux answers a path that only exists with a slash added
+// (/tree for /tree/) with a 307 to it before any route runs; the guard
+// turns that into the dialect's not found. Every other answer passes
+// untouched.
+type redirectGuard struct {
+	http.ResponseWriter
+	rt     *router
+	r      *http.Request
+	caught bool // the redirect was turned into notFound: its body is dropped
+}
+
+var guards = sync.Pool{New: func() any { return new(redirectGuard) }}
+
+func (g *redirectGuard) WriteHeader(code int) {
+	if code == http.StatusTemporaryRedirect && !g.caught && g.slashRedirect() {
+		g.caught = true
+		h := g.ResponseWriter.Header()
+		h.Del("Location")
+		h.Del("Content-Type")
+		g.rt.notFound(g.ResponseWriter, g.r)
+		return
+	}
+	if !g.caught {
+		g.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (g *redirectGuard) Write(b []byte) (int, error) {
+	if g.caught {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+// slashRedirect reports whether the Location being answered is the
+// request's path with a slash added, as ServeMux writes it.
+func (g *redirectGuard) slashRedirect() bool {
+	loc := g.ResponseWriter.Header().Get("Location")
+	want := g.r.URL.EscapedPath() + "/"
+	return loc == want || strings.HasPrefix(loc, want+"?")
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (g *redirectGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // miss answers what no pattern matches.
 func (rt *router) miss(w http.ResponseWriter, r *http.Request) {
