@@ -15,7 +15,9 @@ import (
 // never by net/http's plain text or HTML redirects.
 func TestRouted(t *testing.T) {
 	mux := http.NewServeMux()
-	ok := func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("route " + r.Pattern + " " + r.PathValue("id"))) }
+	ok := func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("route " + r.Pattern + " " + r.PathValue("id")))
+	}
 	mux.HandleFunc("GET /a", ok)
 	mux.HandleFunc("POST /a", ok)
 	mux.HandleFunc("GET /tree/", ok)
