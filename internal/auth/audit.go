@@ -21,6 +21,7 @@ const (
 	EventSignOut          = "signout"            // a session ended at its owner's request
 	EventSessionRevoke    = "session.revoke"     // one session ended by ID
 	EventSessionRevokeAll = "session.revoke_all" // every session of a user (TargetUser) or of a tenant or instance
+	EventSessionEvict     = "session.evict"      // the least recently used session of a user at the cap (Config.MaxSessionsPerUser), ended as another started
 	EventPasswordChange   = "password.change"    // Outcome: success, failure (wrong old password), refused (policy)
 	EventUserCreate       = "user.create"
 	EventUserUpdate       = "user.update" // Detail names what changed (state, admin, name, email)

@@ -5,7 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode/utf8"
 )
+
+// msgNotUTF8 is the problem of a field that is not valid UTF-8. Text is
+// refused, never rewritten: two different byte strings must never become
+// the same login or password.
+const msgNotUTF8 = "must be valid UTF-8"
 
 // Password proves an account by its password. With CapSignup it is the
 // new account's password instead, and must meet the password policy.
@@ -21,6 +27,9 @@ func (c Password) check(s *Service, a *attempt) map[string][]string {
 	switch {
 	case c.Secret == "":
 		bad = addProblem(bad, FieldPassword, "is required")
+	case !utf8.ValidString(c.Secret):
+		// Never compared: no stored password is anything but UTF-8.
+		bad = addProblem(bad, FieldPassword, msgNotUTF8)
 	case a.Capability == CapSignup:
 		if err := s.checkPassword(c.Secret, a.Login); err != nil {
 			bad = addProblem(bad, FieldPassword, ErrorMessage(err))
@@ -216,6 +225,8 @@ func loginProblems(a *attempt) map[string][]string {
 	switch {
 	case a.Login == "":
 		return addProblem(nil, FieldLogin, "is required")
+	case !utf8.ValidString(a.Login):
+		return addProblem(nil, FieldLogin, msgNotUTF8)
 	case a.LoginKind == LoginEmail && !wellFormedEmail(a.Login):
 		return addProblem(nil, FieldLogin, "must be a valid email")
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -57,6 +58,9 @@ func (p PasswordPolicy) Check(pw string) error {
 }
 
 func (p PasswordPolicy) checkLength(pw string) error {
+	if !utf8.ValidString(pw) {
+		return &Error{Code: EPasswordRule, Msg: "passwords must be valid UTF-8"}
+	}
 	if len(pw) < p.MinBytes || len(pw) > p.MaxBytes {
 		return &Error{Code: EPasswordRule, Msg: fmt.Sprintf("passwords must be between %d and %d characters long", p.MinBytes, p.MaxBytes)}
 	}

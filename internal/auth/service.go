@@ -50,6 +50,9 @@ type Config struct {
 	AbsoluteTimeout time.Duration
 	// Audit receives security events (none when nil).
 	Audit Auditor
+	// MaxSessionsPerUser caps a user's live sessions: starting one more
+	// ends the least recently used (see EventSessionEvict). 0: no cap.
+	MaxSessionsPerUser int
 	// Changes carries the changes this instance makes to tenants and
 	// users to the other instances sharing the engine, and theirs here
 	// (see Watch). Nil: this instance alone; caches of other instances
@@ -101,6 +104,7 @@ type Service struct {
 	channels      []Channel
 	otp           OTPPolicy
 	idTokens      IDTokenVerifier
+	maxSessions   int // live sessions per user; 0: no cap
 
 	usersByID      cache[string, *User]   // the session-check path's users
 	tenantsByID    cache[string, *Tenant] // every request's tenant
@@ -118,7 +122,7 @@ func NewService(cfg Config) *Service {
 		limiter: cfg.Limiter, lockout: cfg.Lockout, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
 		auditor: cfg.Audit, changes: cfg.Changes, sf: newSecondFactors(cfg.SecondFactors),
 		otps: cfg.OTPs, messages: cfg.Messages, links: cfg.Links, channels: cfg.Channels,
-		otp: cfg.OTP.withDefaults(), idTokens: cfg.IDTokens,
+		otp: cfg.OTP.withDefaults(), idTokens: cfg.IDTokens, maxSessions: cfg.MaxSessionsPerUser,
 	}
 	if s.lockout == (LockoutPolicy{}) {
 		s.lockout = DefaultLockout

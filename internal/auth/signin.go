@@ -286,6 +286,9 @@ func (s *Service) startSession(ctx context.Context, u *User, origin Origin, c Cl
 		CreatedAt: now, ExpiresAt: now.Add(length), LastSeen: now,
 		IP: c.IP, UserAgent: c.UserAgent, Device: c.Device,
 	}
+	if err := s.makeRoom(ctx, u); err != nil { // sessioncap.go
+		return nil, "", err
+	}
 	if err := s.sessions.CreateSession(ctx, sess); err != nil {
 		return nil, "", err
 	}

@@ -95,6 +95,11 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, id string) error
 	// UserSessions returns the user's sessions, newest first.
 	UserSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
+	// CountUserSessions returns how many sessions of the user are stored:
+	// never fewer than the live ones, and possibly some that have expired
+	// but are not removed yet (what UserSessions returns is exact). It is
+	// asked at every sign-in, so it must cost no more than an index read.
+	CountUserSessions(ctx context.Context, tenantID, userID string) (int, error)
 	// DeleteUserSessions removes the user's sessions except the one whose ID
 	// is except (none when empty) and returns how many it removed.
 	DeleteUserSessions(ctx context.Context, tenantID, userID, except string) (int, error)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // NewTenant describes a tenant to create.
@@ -42,6 +43,9 @@ func checkTenantName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 128 {
 		return "", Errorf(EInvalid, "tenant name is required (at most 128 characters)")
+	}
+	if !utf8.ValidString(name) {
+		return "", Errorf(EInvalid, "tenant name must be valid UTF-8")
 	}
 	return name, nil
 }

@@ -69,7 +69,7 @@ func validEmail(email string) error {
 		return nil
 	}
 	at := strings.LastIndexByte(email, '@')
-	if at <= 0 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \x00\r\n") {
+	if at <= 0 || at == len(email)-1 || len(email) > 254 || !utf8.ValidString(email) || strings.ContainsAny(email, " \x00\r\n") {
 		return Errorf(EInvalid, "email is invalid")
 	}
 	return nil
@@ -305,6 +305,11 @@ func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endO
 // ELocked error when the account is locked out (wrong old passwords count
 // as failed sign-ins).
 func (s *Service) ChangePassword(ctx context.Context, tenantID, id, oldPw, newPw string, endOthers bool, keepSession string) error {
+	if !utf8.ValidString(oldPw) {
+		// No password is stored but UTF-8: this one cannot match, and
+		// is the client's mistake rather than a guess.
+		return Errorf(EInvalid, "the current password must be valid UTF-8")
+	}
 	u, err := s.users.UserByID(ctx, tenantID, id)
 	if err != nil {
 		return err

@@ -126,6 +126,13 @@ func TestAdminCommands(t *testing.T) {
 			t.Fatalf("%v does not show the session with its user's name: %q", args, out)
 		}
 	}
+	// The list comes a page at a time; the command reads every page.
+	for range 120 {
+		servertest.SeedSession(t, app, u, auth.OriginRocket, auth.Client{UserAgent: "seeded"}, auth.DefaultTokenFormat, 0)
+	}
+	if _, out, _ := runCLI(env, "session", "list", "--user-id", u.ID); strings.Count(out, "seeded") != 120 || !strings.Contains(out, sess.ID) {
+		t.Fatalf("session list over several pages: %d seeded sessions listed", strings.Count(out, "seeded"))
+	}
 	if code, _, errOut := runCLI(env, "session", "revoke", "--id", sess.ID); code != 0 {
 		t.Fatalf("session revoke: %s", errOut)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -28,17 +29,29 @@ func sessionCmd(env Env) *cobra.Command {
 	var listRef userRef
 	list := leaf("list [--user-id ID | --user NAME]", "list live sessions, with their users' names", func(cmd *cobra.Command) error {
 		ctx := cmd.Context()
-		path := "/api/v2/sessions"
+		q := url.Values{"limit": {"100"}}
 		if listRef.id != "" || listRef.name != "" {
 			u, err := c.user(ctx, listRef)
 			if err != nil {
 				return err
 			}
-			path += "?userID=" + url.QueryEscape(u.ID)
+			q.Set("userID", u.ID)
 		}
-		var out struct{ Sessions []session }
-		if err := c.do(ctx, "GET", path, nil, &out); err != nil {
-			return err
+		var all []session
+		for {
+			// The list comes a page at a time; links.next names the next.
+			var out struct {
+				Links    struct{ Next string }
+				Sessions []session
+			}
+			if err := c.do(ctx, "GET", "/api/v2/sessions?"+q.Encode(), nil, &out); err != nil {
+				return err
+			}
+			all = append(all, out.Sessions...)
+			if out.Links.Next == "" || len(out.Sessions) == 0 {
+				break
+			}
+			q.Set("offset", strconv.Itoa(len(all)))
 		}
 		names, err := c.userNames(ctx)
 		if err != nil {
@@ -46,7 +59,7 @@ func sessionCmd(env Env) *cobra.Command {
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tUSER\tAPI\tCREATED\tEXPIRES\tLAST SEEN\tIP\tUSER AGENT")
-		for _, s := range out.Sessions {
+		for _, s := range all {
 			who := names[s.UserID]
 			if who == "" {
 				who = s.UserID

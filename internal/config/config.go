@@ -70,6 +70,9 @@ type Config struct {
 	// SMTPTLS overrides the TLS configuration towards the mail server. It
 	// has no flag: tests trust the certificate of their own mail server.
 	SMTPTLS *tls.Config
+	// Hardening: bounded waits on the engines, and a cap on sessions.
+	StoreTimeout       time.Duration // deadline of every call to Redis and PostgreSQL
+	MaxSessionsPerUser int           // live sessions a user may hold; a new one ends the least recently used (0: no cap)
 
 	// PasswordHashCost overrides the argon2id parameters of new hashes. It
 	// has no flag: production always uses auth.DefaultArgon2 (OWASP's
@@ -109,6 +112,9 @@ func Default() Config {
 		TrustedProxyHeader:          "X-Forwarded-For",
 		CacheTTL:                    2 * time.Second,
 		Factors:                     defaultFactors(),
+		// Hardening.
+		StoreTimeout:       time.Second,
+		MaxSessionsPerUser: 500,
 	}
 }
 

@@ -132,12 +132,14 @@ func options() []option {
 	add("store", "storage.store", `users, tenants, tokens: "sqlite" (embedded) or a postgres:// URL`, str(func(c *Config) *string { return &c.Store }), secretURLValue)
 	add("session-store", "storage.session-store", `sessions and counters: "memory" (lost at restart, as InfluxDB), "sqlite", "postgres", or Redis (a redis:// or rediss:// URL, or host:port[,host:port...] for a cluster's seed nodes)`, str(func(c *Config) *string { return &c.SessionStore }), secretURLValue)
 	add("redis-key-prefix", "storage.redis-key-prefix", "prefix of every Redis key and of the change-feed channel (for several deployments on one Redis)", str(func(c *Config) *string { return &c.RedisKeyPrefix }))
+	add("store-timeout", "storage.timeout", "deadline of every call to Redis and PostgreSQL: a hung engine answers 503 after this long", duration(func(c *Config) *time.Duration { return &c.StoreTimeout }))
 	add("cache-ttl", "storage.cache-ttl", "longest reuse of a user or tenant read from the store; changes made through sessiond apply at once on every instance sharing Redis or PostgreSQL", duration(func(c *Config) *time.Duration { return &c.CacheTTL }))
 	// sessions
 	add("session-length", "sessions.length", "lifetime of a new session (duration, or minutes)", duration(func(c *Config) *time.Duration { return &c.SessionLength }))
 	add("session-renew-disabled", "sessions.renew-disabled", "do not slide the expiry of sessions on use", boolean(func(c *Config) *bool { return &c.SessionRenewDisabled }))
 	add("session-idle-timeout", "sessions.idle-timeout", "end a session not used for this long (0: off)", duration(func(c *Config) *time.Duration { return &c.SessionIdleTimeout }))
 	add("session-absolute-timeout", "sessions.absolute-timeout", "never renew a session past its creation plus this (0: off)", duration(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout }))
+	add("max-sessions-per-user", "sessions.max-per-user", "live sessions a user may hold; signing in once more ends the least recently used (0: no cap)", integer(func(c *Config) *int { return &c.MaxSessionsPerUser }))
 	add("end-sessions-on-password-change", "sessions.end-on-password-change", "a password change ends the user's other sessions", boolean(func(c *Config) *bool { return &c.EndSessionsOnPasswordChange }))
 	// passwords
 	add("password-min-length", "passwords.min-length", "shortest password accepted, in bytes (at least 8)", integer(func(c *Config) *int { return &c.PasswordMinLength }))

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
@@ -56,8 +57,15 @@ func New(svc *auth.Service, opt Options) *Handler {
 	h := &Handler{svc: svc, opt: opt, log: opt.Logger, version: []string{opt.Version}, cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	h.routes(mux)
-	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
+	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed, httpkit.KnownQuery(changeQuery, h.badQuery))
 	return h
+}
+
+// changeQuery names the query parameters of the routes that change or
+// delete; any other is refused (400) before the route runs.
+var changeQuery = map[string][]string{
+	"DELETE /api/v2/sessions":            {"allTenants", "userID"},
+	"DELETE /api/v2/users/{id}/sessions": {"keepCurrent"},
 }
 
 func (h *Handler) routes(mux *http.ServeMux) {
@@ -222,13 +230,23 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, apiError{codeNotFound, "path not found"}, false)
 }
 
+// notAllowed answers a known path asked with another method: 405 with
+// Allow, before any authentication (InfluxDB authenticates first, so a
+// wrong method on its one public route, /signin, answered 401; every
+// path now says which methods it takes alike).
 func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
-	if _, err := h.authenticate(r.Context(), r, true); err != nil {
-		h.authFailure(w, r, err)
-		return
-	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeError(w, apiError{codeMethodNotAllowed, "allow: " + strings.Join(allow, ", ")}, false)
+}
+
+// badQuery answers a change or deletion whose query names a parameter
+// the route does not read.
+func (h *Handler) badQuery(w http.ResponseWriter, r *http.Request, name string) {
+	msg := "the query holds a parameter this route does not read"
+	if name != "" {
+		msg = "unknown query parameter " + strconv.Quote(name)
+	}
+	writeError(w, apiError{codeInvalid, msg}, true)
 }
 
 func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {

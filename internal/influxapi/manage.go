@@ -17,9 +17,11 @@ func currentID(c *caller) string {
 }
 
 // handleListSessions is GET /api/v2/sessions[?userID=]: an admin sees
-// every session of the tenant (or one user's), anyone else their own.
+// every session of the tenant (ordered by ID) or one user's (newest
+// first), anyone else their own; a page at a time (page.go).
 func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request, c *caller) {
-	userID := r.URL.Query().Get("userID")
+	q := r.URL.Query()
+	userID := q.Get("userID")
 	admin := c.can("read", "users", "")
 	if !admin {
 		if userID != "" && userID != c.user.ID {
@@ -28,24 +30,27 @@ func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request, c *
 		}
 		userID = c.user.ID
 	}
+	p, ok := readPage(w, q)
+	if !ok {
+		return
+	}
 	var (
-		list []*auth.Session
+		rows []*auth.Session
+		more bool
 		err  error
 	)
 	if userID != "" {
+		var list []*auth.Session
 		list, err = h.svc.UserSessions(r.Context(), tenant, userID)
+		rows, more = p.cut(list)
 	} else {
-		list, err = h.svc.ListSessions(r.Context(), auth.SessionFilter{TenantID: tenant})
+		rows, more, err = h.tenantSessions(r, tenant, p)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out := make([]sessionResponse, 0, len(list))
-	for _, s := range list {
-		out = append(out, newSessionResponse(s, currentID(c)))
-	}
-	respond(w, http.StatusOK, sessionsResponse{Links: map[string]string{"self": "/api/v2/sessions"}, Sessions: out})
+	sessionPage(w, r, "/api/v2/sessions", p, rows, more, currentID(c))
 }
 
 // handleRevokeSession is DELETE /api/v2/sessions/{id}: the operator

@@ -2,6 +2,7 @@ package influxapi
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
@@ -132,14 +133,21 @@ func (h *Handler) handleClearLockouts(w http.ResponseWriter, r *http.Request, c 
 
 // handleRevokeAllSessions is DELETE /api/v2/sessions: an admin ends every
 // session of the default tenant, or with ?allTenants=true of every tenant
-// (the caller's own included).
+// (the caller's own included). With ?userID= it ends that user's sessions
+// only, as DELETE /api/v2/users/{id}/sessions does, for whoever may write
+// that user.
 func (h *Handler) handleRevokeAllSessions(w http.ResponseWriter, r *http.Request, c *caller) {
+	q := r.URL.Query()
+	if _, ok := q["userID"]; ok {
+		h.revokeSessionsOf(w, r, c, q)
+		return
+	}
 	if !c.can("write", "users", "") {
 		writeError(w, denied("write", "users", ""), true)
 		return
 	}
 	scope := tenant
-	switch r.URL.Query().Get("allTenants") {
+	switch q.Get("allTenants") {
 	case "", "false":
 	case "true":
 		scope = ""
@@ -153,5 +161,38 @@ func (h *Handler) handleRevokeAllSessions(w http.ResponseWriter, r *http.Request
 		return
 	}
 	h.log.Info("all sessions revoked", "request_id", httpkit.RequestID(r.Context()), "count", n, "all_tenants", scope == "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// revokeSessionsOf is DELETE /api/v2/sessions?userID=: one user's
+// sessions, never more. A userID that is empty, given twice or not an
+// ID is refused, as is allTenants beside it: a user belongs to one tenant.
+func (h *Handler) revokeSessionsOf(w http.ResponseWriter, r *http.Request, c *caller, q url.Values) {
+	ids := q["userID"]
+	if len(ids) != 1 || !auth.ValidID(ids[0]) {
+		writeError(w, apiError{codeInvalid, "userID must be one user ID"}, true)
+		return
+	}
+	if v := q.Get("allTenants"); v != "" && v != "false" {
+		writeError(w, apiError{codeInvalid, "userID and allTenants cannot be combined"}, true)
+		return
+	}
+	id := ids[0]
+	if !c.can("write", "users", id) {
+		writeError(w, denied("write", "users", id), true)
+		return
+	}
+	if _, err := h.svc.User(r.Context(), tenant, id); err != nil {
+		if auth.ErrorCode(err) == auth.ENotFound {
+			writeError(w, errUserNotFound, true)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.svc.RevokeUserSessions(r.Context(), tenant, id, ""); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -314,10 +314,14 @@ func (h *Handler) handlePatchTenantUser(w http.ResponseWriter, r *http.Request, 
 	})
 }
 
-// handleListTenantSessions is GET /api/v2/tenants/{id}/sessions: every
-// live session of the tenant.
+// handleListTenantSessions is GET /api/v2/tenants/{id}/sessions: the
+// live sessions of the tenant, ordered by ID, a page at a time.
 func (h *Handler) handleListTenantSessions(w http.ResponseWriter, r *http.Request, c *caller) {
 	id, ok := h.targetTenant(w, r, c, "read")
+	if !ok {
+		return
+	}
+	p, ok := readPage(w, r.URL.Query())
 	if !ok {
 		return
 	}
@@ -325,16 +329,12 @@ func (h *Handler) handleListTenantSessions(w http.ResponseWriter, r *http.Reques
 		h.tenantFail(w, r, err)
 		return
 	}
-	list, err := h.svc.ListSessions(r.Context(), auth.SessionFilter{TenantID: id})
+	rows, more, err := h.tenantSessions(r, id, p)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out := sessionsResponse{Links: map[string]string{"self": "/api/v2/tenants/" + id + "/sessions"}, Sessions: make([]sessionResponse, 0, len(list))}
-	for _, s := range list {
-		out.Sessions = append(out.Sessions, newSessionResponse(s, ""))
-	}
-	respond(w, http.StatusOK, out)
+	sessionPage(w, r, "/api/v2/tenants/"+id+"/sessions", p, rows, more, "")
 }
 
 // handleRevokeTenantSession ends one session of the tenant: its access

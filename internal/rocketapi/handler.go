@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +75,9 @@ func New(svc *auth.Service, opt Options) *Handler {
 	h := &Handler{svc: svc, opt: opt, log: opt.Logger}
 	mux := http.NewServeMux()
 	h.routes(mux)
-	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
+	// No route that changes or deletes reads the query: every parameter
+	// of theirs is refused.
+	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed, httpkit.KnownQuery(nil, h.badQuery))
 	return h
 }
 
@@ -139,6 +142,16 @@ func (h *Handler) handle(mux *http.ServeMux, method, name string, acc access, fn
 		}
 		fn(w, r, c)
 	})
+}
+
+// badQuery answers a change whose query names a parameter: Rocket.Chat's
+// invalid-params, as ajv's additionalProperties:false words it.
+func (h *Handler) badQuery(w http.ResponseWriter, r *http.Request, name string) {
+	msg := "the query must NOT have additional properties"
+	if name != "" {
+		msg = "unknown query parameter " + strconv.Quote(name)
+	}
+	writeError(w, invalidParams(msg))
 }
 
 // ServeHTTP serves the route.

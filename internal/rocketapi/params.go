@@ -2,7 +2,6 @@ package rocketapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -11,12 +10,13 @@ import (
 	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 var errTooLarge = &auth.Error{Code: auth.ETooLarge, Msg: "request body is too large"}
 
 // params are a request's body or query parameters as Rocket.Chat's router
-// sees them: JSON values (json.Number for numbers), or strings from a form.
+// sees them: JSON values (float64 for numbers), or strings from a form.
 type params map[string]any
 
 // bodyParams reads a POST body as Rocket.Chat's router does: JSON for
@@ -24,7 +24,9 @@ type params map[string]any
 // multipart/form-data; any other type is read as JSON when it looks like
 // JSON, else as no parameters. An empty body is no parameters. Unlike
 // Rocket.Chat, malformed JSON is a 400 (EInvalid) instead of being read as
-// {}, and a body over the size cap is ETooLarge.
+// {}, and so is what the shared strict decoder refuses (invalid UTF-8,
+// lone surrogates, a key named twice) and a form field that is not UTF-8;
+// a body over the size cap is ETooLarge.
 func (h *Handler) bodyParams(w http.ResponseWriter, r *http.Request) (params, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	r.Body = http.MaxBytesReader(w, r.Body, h.opt.MaxBody)
@@ -37,6 +39,9 @@ func (h *Handler) bodyParams(w http.ResponseWriter, r *http.Request) (params, er
 		}
 		if err != nil {
 			return nil, auth.Errorf(auth.EInvalid, "request body is not valid multipart form data")
+		}
+		if err := httpkit.ValidForm(r.MultipartForm.Value); err != nil {
+			return nil, err
 		}
 		return formParams(r.MultipartForm.Value), nil
 	}
@@ -58,6 +63,9 @@ func (h *Handler) bodyParams(w http.ResponseWriter, r *http.Request) (params, er
 		if err != nil {
 			return nil, auth.Errorf(auth.EInvalid, "request body is not a valid form")
 		}
+		if err := httpkit.ValidForm(v); err != nil {
+			return nil, err
+		}
 		return formParams(v), nil
 	case mt == "application/json" || trimmed[0] == '{':
 		return jsonParams(trimmed)
@@ -65,22 +73,12 @@ func (h *Handler) bodyParams(w http.ResponseWriter, r *http.Request) (params, er
 	return params{}, nil
 }
 
+// jsonParams reads a JSON body with the shared strict decoder; it must be
+// an object.
 func jsonParams(b []byte) (params, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	var p params
-	if err := dec.Decode(&p); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, auth.Errorf(auth.EInvalid, "request body is not valid JSON at byte %d", syn.Offset)
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, auth.Errorf(auth.EInvalid, "request body is not valid JSON: unexpected end")
-		}
-		return nil, auth.Errorf(auth.EInvalid, "request body must be a JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, auth.Errorf(auth.EInvalid, "request body must hold a single JSON object")
+	if err := httpkit.UnmarshalJSON(b, &p); err != nil {
+		return nil, err
 	}
 	if p == nil {
 		return nil, auth.Errorf(auth.EInvalid, "request body must be a JSON object")
@@ -117,8 +115,15 @@ func formParams(v url.Values) params {
 	return p
 }
 
-// queryParams returns the query as params.
-func queryParams(r *http.Request) params { return formParams(r.URL.Query()) }
+// queryParams returns the query as params; a parameter that is not UTF-8
+// is refused (EInvalid).
+func queryParams(r *http.Request) (params, error) {
+	q := r.URL.Query()
+	if err := httpkit.ValidForm(q); err != nil {
+		return nil, err
+	}
+	return formParams(q), nil
+}
 
 // schema is the part of an ajv schema Rocket.Chat's session routes use:
 // named properties of type "string" or "number", some required, and
@@ -161,17 +166,19 @@ func (s schema) check(p params) *apiError {
 // number reads a JSON number, or a string that ajv's coerceTypes would
 // turn into one.
 func number(v any) (float64, bool) {
-	var s string
 	switch x := v.(type) {
-	case json.Number:
-		s = x.String()
+	case float64:
+		return x, true
 	case string:
-		s = strings.TrimSpace(x)
-	default:
-		return 0, false
+		return jsonNumber(strings.TrimSpace(x))
 	}
+	return 0, false
+}
+
+// jsonNumber reads s when it is a JSON number, as ajv's coercion does.
+func jsonNumber(s string) (float64, bool) {
 	var f float64
-	if s == "" || json.Unmarshal([]byte(s), &f) != nil {
+	if s == "" || httpkit.UnmarshalJSON([]byte(s), &f) != nil {
 		return 0, false
 	}
 	return f, true

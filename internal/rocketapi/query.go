@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Rocket.Chat's API_Default_Count and API_Upper_Count_Limit.
@@ -74,36 +76,35 @@ func invalidSort(raw string) *apiError {
 	return e
 }
 
-// readSort reads a sort object such as {"loginAt":-1}, keeping the order
-// of its keys.
+// readSort reads a sort object such as {"loginAt":1}, keeping the order
+// of its keys, with the strict rules of every JSON sessiond reads (UTF-8,
+// no key twice).
 func readSort(raw string) ([]sortKey, *apiError) {
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.UseNumber()
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	dec := jsontext.NewDecoder(strings.NewReader(raw))
+	if t, err := dec.ReadToken(); err != nil || t.Kind() != '{' {
 		return nil, invalidSort(raw)
 	}
 	var keys []sortKey
-	for dec.More() {
-		t, err := dec.Token()
+	for dec.PeekKind() != '}' {
+		t, err := dec.ReadToken()
 		if err != nil {
 			return nil, invalidSort(raw)
 		}
-		field := t.(string)
-		v, err := dec.Token()
-		n, ok := v.(json.Number)
-		if err != nil || !ok {
+		field := t.String()
+		v, err := dec.ReadToken()
+		if err != nil || v.Kind() != '0' {
 			return nil, invalidSort(raw)
 		}
-		dir, err := n.Float64()
-		if err != nil || dir != 1 && dir != -1 {
+		dir := v.Float()
+		if dir != 1 && dir != -1 {
 			return nil, invalidSort(raw)
 		}
 		keys = append(keys, sortKey{field, int(dir)})
 	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+	if _, err := dec.ReadToken(); err != nil {
 		return nil, invalidSort(raw)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, invalidSort(raw)
 	}
 	for _, k := range keys {

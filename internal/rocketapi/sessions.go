@@ -26,15 +26,17 @@ func (h *Handler) handleListAll(w http.ResponseWriter, r *http.Request, c *calle
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, c *caller, all bool) {
-	q, e := readListQuery(queryParams(r))
+	p, err := queryParams(r)
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	q, e := readListQuery(p)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	var (
-		list []*auth.Session
-		err  error
-	)
+	var list []*auth.Session
 	if all {
 		list, err = h.svc.ListSessions(r.Context(), auth.SessionFilter{TenantID: tenant})
 	} else {
@@ -97,7 +99,12 @@ func reach(c *caller, admin bool) auth.Reach {
 // handleInfo is GET /api/v1/sessions/info?sessionId=: one of the caller's
 // sessions. Another user's looks absent.
 func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, e := sessionID(queryParams(r))
+	p, err := queryParams(r)
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	id, e := sessionID(p)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -114,7 +121,12 @@ func (h *Handler) handleInfo(w http.ResponseWriter, r *http.Request, c *caller) 
 // session, with its user. sessionId is the exact ID, not a pattern as in
 // Rocket.Chat.
 func (h *Handler) handleInfoAdmin(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, e := sessionID(queryParams(r))
+	p, err := queryParams(r)
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	id, e := sessionID(p)
 	if e != nil {
 		writeError(w, e)
 		return

@@ -28,8 +28,33 @@ func (a *App) writeMiss(w http.ResponseWriter, status int, code, msg string) {
 	w.Write(b)
 }
 
-// notFound answers a path that no route matches: 404 path not found.
+// mount is a dialect and the path prefix it serves.
+type mount struct {
+	prefix string // without the final slash: "/api/v2"
+	h      http.Handler
+}
+
+// dialectOf returns the dialect whose prefix starts r's path as the
+// client sent it, or nil.
+func (a *App) dialectOf(r *http.Request) http.Handler {
+	p := r.URL.Path
+	for _, m := range a.mounts {
+		if p == m.prefix || strings.HasPrefix(p, m.prefix+"/") {
+			return m.h
+		}
+	}
+	return nil
+}
+
+// notFound answers a path that no route matches: 404 path not found. A
+// path under a dialect's prefix reaches it only when ServeMux would
+// redirect it ("/api/v2/users/../users", "//" inside): the dialect then
+// answers it, in its own format, as a path it does not serve.
 func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	if h := a.dialectOf(r); h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
 	a.writeMiss(w, http.StatusNotFound, "not found", "path not found")
 }
 

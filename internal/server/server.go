@@ -43,6 +43,7 @@ type App struct {
 	metrics *httpkit.Metrics
 	handler http.Handler
 	panics  []panicRoute
+	mounts  []mount // the dialects by prefix, for the paths the root cannot route (miss.go)
 	srv     *http.Server
 	ln      net.Listener
 	started time.Time
@@ -66,7 +67,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		now = time.Now
 	}
 	log = slog.New(newDedupHandler(log.Handler(), dedupInterval, time.Now))
-	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, RedisPrefix: cfg.RedisKeyPrefix, Now: now, Logger: log})
+	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, RedisPrefix: cfg.RedisKeyPrefix, Timeout: cfg.StoreTimeout, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 			AccountLimit: cfg.LockoutAccountLimit, IPLimit: cfg.LockoutIPLimit,
 			Window: cfg.LockoutWindow, MaxLock: cfg.LockoutMaxLock,
 		},
-		Audit: auditor, Changes: st.Changes,
+		Audit: auditor, Changes: st.Changes, MaxSessionsPerUser: cfg.MaxSessionsPerUser,
 		UserCacheTTL: cacheTTL(cfg.CacheTTL),
 		Now:          now, Logger: log,
 		SecondFactors: auth.SecondFactorConfig{
@@ -175,12 +176,14 @@ func (a *App) routes() http.Handler {
 		TwoFactorRemember: a.cfg.Factors.RocketRemember, TwoFactorPasswordFallback: a.cfg.Factors.RocketPasswordFallback,
 	})
 	mux.Handle("/api/v1/", rocket)
+	mux.Handle("/api/v1", rocket)
 	a.panics = append(a.panics, panicRoute{"/api/v1/", rocket.Panic})
 	tenants := tenantapi.New(a.svc, tenantapi.Options{
 		Logger: a.log, Limiter: a.Limiter(), MaxBody: a.cfg.MaxBodyBytes,
 		SigninLimit: a.cfg.TenantSigninLimit, SignupLimit: a.cfg.TenantSignupLimit,
 	})
 	mux.Handle("/auth/", tenants)
+	mux.Handle("/auth", tenants)
 	a.panics = append(a.panics, panicRoute{"/auth/", tenants.Panic})
 	mux.Handle("/otp/", tenants) // the tenant API's OTP module
 	a.panics = append(a.panics, panicRoute{"/otp/", tenants.Panic})
@@ -193,6 +196,8 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", a.handleRoot) // the account pages (firstrun.go)
 	mux.HandleFunc("GET /openapi/{$}", a.handleOpenAPIIndex)
 	mux.HandleFunc("GET /openapi/{file}", a.handleOpenAPIFile)
+	mux.Handle("/ui", pages)
+	a.mounts = []mount{{"/api/v2", influx}, {"/api/v1", rocket}, {"/auth", tenants}, {"/ui", pages}}
 	a.panics = append(a.panics, panicRoute{"/ui/", pages.Panic})
 
 	mux.HandleFunc("GET /health", a.handleHealth)

@@ -18,38 +18,25 @@ func (m *metrics) otps(engine string, in auth.OTPStore) auth.OTPStore {
 }
 
 func (s *otps) CreateOTP(ctx context.Context, o *auth.OTP) error {
-	t := time.Now()
-	err := s.in.CreateOTP(ctx, o)
-	s.o.done("CreateOTP", t, err)
-	return err
+	return call0(s.o, ctx, "CreateOTP", func(ctx context.Context) error { return s.in.CreateOTP(ctx, o) })
 }
 
 func (s *otps) OTPByID(ctx context.Context, tenantID, id string) (*auth.OTP, error) {
-	t := time.Now()
-	x, err := s.in.OTPByID(ctx, tenantID, id)
-	s.o.done("OTPByID", t, err)
-	return x, err
+	return call(s.o, ctx, "OTPByID", func(ctx context.Context) (*auth.OTP, error) { return s.in.OTPByID(ctx, tenantID, id) })
 }
 
 func (s *otps) UpdateOTP(ctx context.Context, o *auth.OTP) error {
-	t := time.Now()
-	err := s.in.UpdateOTP(ctx, o)
-	s.o.done("UpdateOTP", t, err)
-	return err
+	return call0(s.o, ctx, "UpdateOTP", func(ctx context.Context) error { return s.in.UpdateOTP(ctx, o) })
 }
 
 func (s *otps) CancelOTPs(ctx context.Context, tenantID string, scope auth.OTPScope, ch auth.Channel, recipient, except string, at time.Time) (int, error) {
-	t := time.Now()
-	x, err := s.in.CancelOTPs(ctx, tenantID, scope, ch, recipient, except, at)
-	s.o.done("CancelOTPs", t, err)
-	return x, err
+	return call(s.o, ctx, "CancelOTPs", func(ctx context.Context) (int, error) {
+		return s.in.CancelOTPs(ctx, tenantID, scope, ch, recipient, except, at)
+	})
 }
 
 func (s *otps) PurgeOTPs(ctx context.Context, before time.Time, limit int) (int, error) {
-	t := time.Now()
-	x, err := s.in.PurgeOTPs(ctx, before, limit)
-	s.o.done("PurgeOTPs", t, err)
-	return x, err
+	return call(s.o, ctx, "PurgeOTPs", func(ctx context.Context) (int, error) { return s.in.PurgeOTPs(ctx, before, limit) })
 }
 
 // messages instruments an auth.MessageStore.
@@ -63,45 +50,27 @@ func (m *metrics) messages(engine string, in auth.MessageStore) auth.MessageStor
 }
 
 func (s *messages) EnqueueMessage(ctx context.Context, m *auth.Message) error {
-	t := time.Now()
-	err := s.in.EnqueueMessage(ctx, m)
-	s.o.done("EnqueueMessage", t, err)
-	return err
+	return call0(s.o, ctx, "EnqueueMessage", func(ctx context.Context) error { return s.in.EnqueueMessage(ctx, m) })
 }
 
 func (s *messages) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*auth.Message, error) {
-	t := time.Now()
-	x, err := s.in.ClaimMessages(ctx, now, lease, limit)
-	s.o.done("ClaimMessages", t, err)
-	return x, err
+	return call(s.o, ctx, "ClaimMessages", func(ctx context.Context) ([]*auth.Message, error) { return s.in.ClaimMessages(ctx, now, lease, limit) })
 }
 
 func (s *messages) FinishMessage(ctx context.Context, m *auth.Message) error {
-	t := time.Now()
-	err := s.in.FinishMessage(ctx, m)
-	s.o.done("FinishMessage", t, err)
-	return err
+	return call0(s.o, ctx, "FinishMessage", func(ctx context.Context) error { return s.in.FinishMessage(ctx, m) })
 }
 
 func (s *messages) MessageByID(ctx context.Context, id string) (*auth.Message, error) {
-	t := time.Now()
-	x, err := s.in.MessageByID(ctx, id)
-	s.o.done("MessageByID", t, err)
-	return x, err
+	return call(s.o, ctx, "MessageByID", func(ctx context.Context) (*auth.Message, error) { return s.in.MessageByID(ctx, id) })
 }
 
 func (s *messages) CountMessages(ctx context.Context, status auth.MessageStatus) (int, error) {
-	t := time.Now()
-	x, err := s.in.CountMessages(ctx, status)
-	s.o.done("CountMessages", t, err)
-	return x, err
+	return call(s.o, ctx, "CountMessages", func(ctx context.Context) (int, error) { return s.in.CountMessages(ctx, status) })
 }
 
 func (s *messages) PurgeMessages(ctx context.Context, before time.Time, limit int) (int, error) {
-	t := time.Now()
-	x, err := s.in.PurgeMessages(ctx, before, limit)
-	s.o.done("PurgeMessages", t, err)
-	return x, err
+	return call(s.o, ctx, "PurgeMessages", func(ctx context.Context) (int, error) { return s.in.PurgeMessages(ctx, before, limit) })
 }
 
 // links instruments an auth.LinkStore.
@@ -115,36 +84,23 @@ func (m *metrics) links(engine string, in auth.LinkStore) auth.LinkStore {
 }
 
 func (s *links) CreateLink(ctx context.Context, l *auth.Link) error {
-	t := time.Now()
-	err := s.in.CreateLink(ctx, l)
-	s.o.done("CreateLink", t, err)
-	return err
+	return call0(s.o, ctx, "CreateLink", func(ctx context.Context) error { return s.in.CreateLink(ctx, l) })
 }
 
 func (s *links) LinkBySubject(ctx context.Context, tenantID, provider, subject string) (*auth.Link, error) {
-	t := time.Now()
-	x, err := s.in.LinkBySubject(ctx, tenantID, provider, subject)
-	s.o.done("LinkBySubject", t, err)
-	return x, err
+	return call(s.o, ctx, "LinkBySubject", func(ctx context.Context) (*auth.Link, error) {
+		return s.in.LinkBySubject(ctx, tenantID, provider, subject)
+	})
 }
 
 func (s *links) UserLinks(ctx context.Context, tenantID, userID string) ([]*auth.Link, error) {
-	t := time.Now()
-	x, err := s.in.UserLinks(ctx, tenantID, userID)
-	s.o.done("UserLinks", t, err)
-	return x, err
+	return call(s.o, ctx, "UserLinks", func(ctx context.Context) ([]*auth.Link, error) { return s.in.UserLinks(ctx, tenantID, userID) })
 }
 
 func (s *links) DeleteLink(ctx context.Context, tenantID, provider, subject string) error {
-	t := time.Now()
-	err := s.in.DeleteLink(ctx, tenantID, provider, subject)
-	s.o.done("DeleteLink", t, err)
-	return err
+	return call0(s.o, ctx, "DeleteLink", func(ctx context.Context) error { return s.in.DeleteLink(ctx, tenantID, provider, subject) })
 }
 
 func (s *links) DeleteUserLinks(ctx context.Context, tenantID, userID string) (int, error) {
-	t := time.Now()
-	x, err := s.in.DeleteUserLinks(ctx, tenantID, userID)
-	s.o.done("DeleteUserLinks", t, err)
-	return x, err
+	return call(s.o, ctx, "DeleteUserLinks", func(ctx context.Context) (int, error) { return s.in.DeleteUserLinks(ctx, tenantID, userID) })
 }

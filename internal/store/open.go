@@ -34,9 +34,18 @@ type Options struct {
 	// RedisPrefix starts every Redis key (redisstore.DefaultPrefix when
 	// empty), so that several deployments can share one Redis.
 	RedisPrefix string
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Timeout is the deadline of every call to Redis and PostgreSQL
+	// (DefaultTimeout when 0), so that an engine that hangs costs a
+	// request this long, then an EUnavailable error, rather than as long
+	// as the client waits.
+	Timeout time.Duration
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
+
+// DefaultTimeout is the deadline of a call to Redis or PostgreSQL when
+// Options.Timeout is not set.
+const DefaultTimeout = time.Second
 
 // IsPostgres reports whether store names PostgreSQL.
 func IsPostgres(store string) bool {
@@ -118,13 +127,16 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	bg, stop := context.WithCancel(context.Background())
 	s := &Stores{stop: stop}
 	fail := func(err error) (*Stores, error) {
 		s.Close()
 		return nil, err
 	}
-	m := newMetrics()
+	m := newMetrics(o.Timeout)
 	s.Collectors = m.collectors()
 
 	var sqlDB *sqlitestore.DB
@@ -158,6 +170,7 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 	}
 	s.Users, s.Tenants, s.Tokens = m.users(engine, s.Users), m.tenants(engine, s.Tenants), m.tokens(engine, s.Tokens)
 	s.OTPs, s.Messages, s.Links = m.otps(engine, s.OTPs), m.messages(engine, s.Messages), m.links(engine, s.Links)
+	s.Factors, s.RecoveryCodes, s.PersonalTokens = m.factors(engine, s.Factors), m.recoveryCodes(engine, s.RecoveryCodes), m.personalTokens(engine, s.PersonalTokens)
 
 	limiterEngine := "memory"
 	s.Limiter = memstore.NewLimiter(o.Now)
@@ -172,14 +185,14 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		}
 		ss := sqlDB.SessionStore()
 		s.Sessions, engine = ss, "sqlite"
-		go purgeLoop(bg, ss, o.Logger)
+		go purgeLoop(bg, ss, 0, o.Logger)
 	case o.SessionStore == "postgres":
 		if pgDB == nil {
 			return fail(errors.New("session-store postgres needs a postgres:// store"))
 		}
 		ss := pgDB.SessionStore()
 		s.Sessions, engine = ss, "postgres"
-		go purgeLoop(bg, ss, o.Logger)
+		go purgeLoop(bg, ss, o.Timeout, o.Logger)
 	case IsRedis(o.SessionStore):
 		var opts []redisstore.Option
 		if o.RedisPrefix != "" {
@@ -200,6 +213,9 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 	if s.Changes == nil && pgDB != nil {
 		s.Changes = pgDB.Changes()
 	}
+	if s.Changes != nil {
+		s.Changes = boundedFeed{s.Changes, o.Timeout}
+	}
 	s.Sessions = m.sessions(engine, s.Sessions)
 	s.Limiter = m.limiter(limiterEngine, s.Limiter)
 	return s, nil
@@ -211,9 +227,10 @@ type purger interface {
 	Purge(ctx context.Context, limit int) (int, error)
 }
 
-// purgeLoop deletes expired sessions in small batches. With several
-// instances on one database each runs its own; the batches do not clash.
-func purgeLoop(ctx context.Context, ss purger, log *slog.Logger) {
+// purgeLoop deletes expired sessions in small batches, each under timeout
+// (none when 0). With several instances on one database each runs its
+// own; the batches do not clash.
+func purgeLoop(ctx context.Context, ss purger, timeout time.Duration, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
@@ -222,7 +239,7 @@ func purgeLoop(ctx context.Context, ss purger, log *slog.Logger) {
 			return
 		case <-t.C:
 			for {
-				n, err := ss.Purge(ctx, 500)
+				n, err := purgeBatch(ctx, ss, timeout)
 				if err != nil {
 					if ctx.Err() == nil {
 						log.Warn("purging expired sessions failed", "err", err)
@@ -235,4 +252,30 @@ func purgeLoop(ctx context.Context, ss purger, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// purgeBatch deletes one batch of expired sessions under timeout.
+func purgeBatch(ctx context.Context, ss purger, timeout time.Duration) (int, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	return ss.Purge(ctx, 500)
+}
+
+// boundedFeed gives each Publish of a change feed a deadline; a
+// subscription lasts, and watches its connection itself.
+type boundedFeed struct {
+	auth.ChangeFeed
+	timeout time.Duration
+}
+
+// Unwrap returns the engine's feed.
+func (f boundedFeed) Unwrap() auth.ChangeFeed { return f.ChangeFeed }
+
+func (f boundedFeed) Publish(ctx context.Context, c auth.Change) error {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	return f.ChangeFeed.Publish(ctx, c)
 }

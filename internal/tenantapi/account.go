@@ -80,10 +80,15 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 // handleListSessions is GET /auth/sessions: the user's live sessions,
-// newest first, with their device headers.
+// newest first, with their device headers, a page at a time (page.go).
 func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request, rq *request) {
 	if rq.user == nil {
 		h.fail(w, r, errMissingUser)
+		return
+	}
+	p, bad := readPage(r)
+	if bad != nil {
+		h.fail(w, r, validationError(bad))
 		return
 	}
 	list, err := h.svc.UserSessions(r.Context(), rq.tenant.ID, rq.user.ID)
@@ -91,8 +96,9 @@ func (h *Handler) handleListSessions(w http.ResponseWriter, r *http.Request, rq 
 		h.fail(w, r, err)
 		return
 	}
-	out := sessionsResponse{Sessions: make([]sessionResponse, 0, len(list))}
-	for _, s := range list {
+	lo, hi := p.bounds(len(list))
+	out := sessionsResponse{Sessions: make([]sessionResponse, 0, hi-lo), Total: len(list), Limit: p.limit, Offset: p.offset}
+	for _, s := range list[lo:hi] {
 		out.Sessions = append(out.Sessions, newSessionResponse(s, rq.session.ID))
 	}
 	h.respond(w, r, http.StatusOK, out)

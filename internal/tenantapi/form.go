@@ -1,25 +1,25 @@
 package tenantapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // form is a request body read as an object, checked field by field so
 // that every problem is reported at once under its field's name.
 type form struct {
-	raw  map[string]json.RawMessage
+	raw  map[string]jsontext.Value
 	seen []string
 	bad  map[string][]string
 }
 
-// decode reads the body: size cap, syntax and trailing data are the
-// shared decoder's (BAD_REQUEST or PAYLOAD_TOO_LARGE); fields are checked
-// by the caller.
+// decode reads the body: size cap, syntax, UTF-8, keys named twice and
+// trailing data are the shared strict decoder's (BAD_REQUEST or
+// PAYLOAD_TOO_LARGE); fields are checked by the caller.
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (*form, error) {
 	f := &form{}
 	if err := httpkit.DecodeJSON(w, r, &f.raw, h.maxBody, false); err != nil {
@@ -47,7 +47,7 @@ func (f *form) str(field string, required bool) string {
 		return ""
 	}
 	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	if err := httpkit.UnmarshalJSON(v, &s); err != nil {
 		f.problem(field, "must be a string")
 		return ""
 	}

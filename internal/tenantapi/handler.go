@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
@@ -75,7 +76,9 @@ func New(svc *auth.Service, opt Options) *Handler {
 	}
 	mux := http.NewServeMux()
 	h.routes(mux)
-	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
+	// No route that changes or deletes reads the query: every parameter
+	// of theirs is refused.
+	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed, httpkit.KnownQuery(nil, h.badQuery))
 	return h
 }
 
@@ -117,6 +120,15 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	h.write(w, r, http.StatusMethodNotAllowed, envelope{Error: methodNotAllowed()})
+}
+
+// badQuery answers a change whose query names a parameter: BAD_REQUEST.
+func (h *Handler) badQuery(w http.ResponseWriter, r *http.Request, name string) {
+	msg := "The query holds a parameter this endpoint does not read"
+	if name != "" {
+		msg = "Unknown query parameter " + strconv.Quote(name)
+	}
+	h.write(w, r, http.StatusBadRequest, envelope{Error: &apiError{msg, codeBadRequest, http.StatusBadRequest, nil}})
 }
 
 // request is what the middleware learned about a request.

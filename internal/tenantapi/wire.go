@@ -88,6 +88,9 @@ type meResponse struct {
 
 type sessionsResponse struct {
 	Sessions []sessionResponse `json:"sessions"`
+	Total    int               `json:"total"`  // live sessions of the user, on every page
+	Limit    int               `json:"limit"`  // the page size asked for
+	Offset   int               `json:"offset"` // where the page starts
 }
 
 // jwk is one RSA public key of a JWK Set (RFC 7517, RFC 7518 §6.3.1).

@@ -34,7 +34,8 @@ type usersData struct {
 type userData struct {
 	Target   userRow
 	Created  time.Time
-	Sessions []sessionView
+	Sessions []sessionView // this page's
+	Page     pager
 }
 
 // handleUsers lists the tenant's users, those whose name contains ?q=
@@ -102,7 +103,8 @@ func (h *Handler) handleUser(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	v := signedIn(c, "User "+u.Name, "users")
 	v.Flash = flash(r)
-	v.Data = userData{Target: newUserRow(u, c.user.ID), Created: u.CreatedAt, Sessions: sessionViews(list, c.sess.ID, h.svc.Now())}
+	rows, p := pageOf(r, sessionViews(list, c.sess.ID, h.svc.Now()), "/ui/admin/users/"+u.ID)
+	v.Data = userData{Target: newUserRow(u, c.user.ID), Created: u.CreatedAt, Sessions: rows, Page: p}
 	h.render(w, r, http.StatusOK, "user", v)
 }
 

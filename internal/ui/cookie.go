@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // Cookie names. Over TLS they carry the __Secure- prefix, which browsers
@@ -172,6 +173,7 @@ func (h *Handler) adminForm(next pageFunc) http.Handler {
 
 // parseForm reads a size-capped URL-encoded body after refusing
 // cross-origin requests (Sec-Fetch-Site or Origin naming another site).
+// A field that is not UTF-8 is refused (400), never compared or stored.
 func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := h.cop.Check(r); err != nil {
 		h.forbidden(w, r)
@@ -180,6 +182,10 @@ func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		h.errorPage(w, r, http.StatusBadRequest, "The form could not be read.")
+		return false
+	}
+	if err := httpkit.ValidForm(r.Form); err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, "The form could not be read: it holds text that is not valid UTF-8.")
 		return false
 	}
 	return true

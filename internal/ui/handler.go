@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
@@ -56,6 +57,7 @@ func New(svc *auth.Service, opt Options) *Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ui/static/{file}", h.handleStatic)
 	mux.HandleFunc("GET /ui/{$}", h.handleIndex)
+	mux.HandleFunc("GET /ui", h.handleIndex)
 	mux.HandleFunc("GET /ui/signin", h.handleSignInPage)
 	mux.HandleFunc("POST /ui/signin", h.handleSignIn)
 	mux.HandleFunc("POST /ui/signout", h.handleSignOut)
@@ -73,7 +75,8 @@ func New(svc *auth.Service, opt Options) *Handler {
 	mux.Handle("POST /ui/admin/users/{id}/state", h.adminForm(h.handleUserState))
 	mux.Handle("POST /ui/admin/users/{id}/sessions/signout", h.adminForm(h.handleUserSignOutAll))
 	mux.Handle("POST /ui/admin/users/{id}/sessions/{sid}/signout", h.adminForm(h.handleUserSignOutSession))
-	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed)
+	// No form reads the query: every parameter of a POST is refused.
+	h.root = httpkit.Routed(mux, h.notFound, h.notAllowed, httpkit.KnownQuery(nil, h.badQuery))
 	return h
 }
 
@@ -123,8 +126,13 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
 }
 
-func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, _ []string) {
+func (h *Handler) notAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
 	h.errorPage(w, r, http.StatusMethodNotAllowed, "This page does not accept that kind of request.")
+}
+
+func (h *Handler) badQuery(w http.ResponseWriter, r *http.Request, _ string) {
+	h.errorPage(w, r, http.StatusBadRequest, "This form does not take parameters in its address.")
 }
 
 // redirect answers with 303 See Other, so a form POST is followed by a GET.

@@ -21,8 +21,9 @@ type sessionView struct {
 }
 
 type sessionsData struct {
-	Sessions []sessionView
-	Others   int // sessions other than this one
+	Sessions []sessionView // this page's
+	Others   int           // sessions other than this one, on every page
+	Page     pager
 	Tokens   []*auth.PersonalToken
 }
 
@@ -65,7 +66,7 @@ func (h *Handler) handleSessions(w http.ResponseWriter, r *http.Request, c *call
 		h.fail(w, r, err)
 		return
 	}
-	rows := sessionViews(list, c.sess.ID, h.svc.Now())
+	rows, p := pageOf(r, sessionViews(list, c.sess.ID, h.svc.Now()), "/ui/sessions")
 	v := signedIn(c, "Your sessions", "sessions")
 	v.Flash = flash(r)
 	toks, err := h.svc.PersonalTokens(r.Context(), c.sess.TenantID, c.user.ID)
@@ -73,7 +74,7 @@ func (h *Handler) handleSessions(w http.ResponseWriter, r *http.Request, c *call
 		h.fail(w, r, err)
 		return
 	}
-	v.Data = sessionsData{Sessions: rows, Others: len(rows) - 1, Tokens: toks}
+	v.Data = sessionsData{Sessions: rows, Others: p.Total - 1, Page: p, Tokens: toks}
 	h.render(w, r, http.StatusOK, "sessions", v)
 }
 

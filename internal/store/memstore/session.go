@@ -416,6 +416,17 @@ func (s *SessionStore) UserSessions(_ context.Context, tenantID, userID string) 
 	return out, nil
 }
 
+// CountUserSessions implements auth.SessionStore: the length of the
+// user's index, expired sessions the janitor has not dropped included.
+func (s *SessionStore) CountUserSessions(_ context.Context, tenantID, userID string) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if us := s.byUser[userKey{tenantID, userID}]; us != nil {
+		return len(us.list), nil
+	}
+	return 0, nil
+}
+
 // DeleteUserSessions implements auth.SessionStore.
 func (s *SessionStore) DeleteUserSessions(_ context.Context, tenantID, userID, except string) (int, error) {
 	s.mu.Lock()

@@ -100,6 +100,14 @@ func (s Sessions) UserSessions(ctx context.Context, tenantID, userID string) ([]
 	return collect(rows, err, "user sessions", scanSession)
 }
 
+// CountUserSessions implements auth.SessionStore (exact, through the
+// sessions_user index).
+func (s Sessions) CountUserSessions(ctx context.Context, tenantID, userID string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND expires_at > $3`, tenantID, userID, s.now()).Scan(&n)
+	return n, storeErr("count user sessions", err)
+}
+
 // DeleteUserSessions implements auth.SessionStore.
 func (s Sessions) DeleteUserSessions(ctx context.Context, tenantID, userID, except string) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND id <> $3`, tenantID, userID, except)

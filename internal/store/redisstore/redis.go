@@ -7,6 +7,8 @@
 //	sd:{t:<tenant>:u:<user>}:idx      sorted set: the user's session IDs, scored by creation (ms)
 //	sd:th:<token hash hex>            string: record key of the session with that token hash
 //	sd:sid:<id>                       string: record key of the session with that ID
+//	sd:live                           sorted set: every session's ID scored by its expiry (ms), for CountSessions (live.go)
+//	sd:live:ready                     string: the live index holds the sessions stored before it existed
 //	sd:changes                        pub/sub channel of the change feed (see Feed)
 //
 // The braces are a cluster hash tag: one user's record and index share a
@@ -102,6 +104,10 @@ func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option
 	}
 	s := &Sessions{c: c, k: keys{o.prefix}, now: now, cluster: c.Mode() == rueidis.ClientModeCluster, subs: feed.NewGroup()}
 	if err := s.Ping(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := s.fillLive(ctx); err != nil {
 		c.Close()
 		return nil, err
 	}

@@ -156,9 +156,32 @@ func TestKeyLayout(t *testing.T) {
 	if tag(rec) != tag(idx) || tag(rec) == "" {
 		t.Fatalf("record and index do not share a hash tag: %q %q", tag(rec), tag(idx))
 	}
-	if got := keysOf(t, c, prefix); len(got) != 4 {
+	if got := sessionKeys(keysOf(t, c, prefix), prefix); len(got) != 4 {
 		t.Fatalf("one session wrote %d keys, want 4: %v", len(got), got)
 	}
+	// The store-wide live index holds the session, scored by its expiry,
+	// and lives as long as the store.
+	score, err := c.Do(ctx, c.B().Zscore().Key(prefix+":live").Member(x.ID).Build()).AsFloat64()
+	if err != nil || int64(score) != x.ExpiresAt.UnixMilli() {
+		t.Fatalf("live index: score %v (%v), want %d", score, err, x.ExpiresAt.UnixMilli())
+	}
+	for _, k := range []string{prefix + ":live", prefix + ":live:ready"} {
+		if pttl, err := c.Do(ctx, c.B().Pttl().Key(k).Build()).AsInt64(); err != nil || pttl != -1 {
+			t.Fatalf("key %s: PTTL %d (%v), want none (-1)", k, pttl, err)
+		}
+	}
+}
+
+// sessionKeys leaves out of keys the store-wide ones (the live index and
+// its marker), which are not any session's.
+func sessionKeys(keys []string, prefix string) []string {
+	var out []string
+	for _, k := range keys {
+		if k != prefix+":live" && k != prefix+":live:ready" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // tag returns the cluster hash tag of a key.
@@ -260,7 +283,10 @@ func TestTouchExtendsTTL(t *testing.T) {
 	if err := s.TouchSession(ctx, x.ID, clock(), clock().Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range keysOf(t, c, prefix) {
+	if score, err := c.Do(ctx, c.B().Zscore().Key(prefix+":live").Member(x.ID).Build()).AsFloat64(); err != nil || int64(score) != clock().Add(24*time.Hour).UnixMilli() {
+		t.Fatalf("live index after touch: score %v (%v), want the new expiry", score, err)
+	}
+	for _, k := range sessionKeys(keysOf(t, c, prefix), prefix) {
 		pttl, _ := c.Do(ctx, c.B().Pttl().Key(k).Build()).AsInt64()
 		if want := int64(24 * time.Hour / time.Millisecond); pttl > want || pttl < want-60_000 {
 			t.Fatalf("key %s: PTTL %d ms after touch, want about %d", k, pttl, want)
@@ -292,7 +318,7 @@ func TestUpdateClientKeepsTTLs(t *testing.T) {
 		if err := s.UpdateSessionClient(ctx, x.ID, clock(), step.c); err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		for _, k := range keysOf(t, c, prefix) {
+		for _, k := range sessionKeys(keysOf(t, c, prefix), prefix) {
 			pttl, _ := c.Do(ctx, c.B().Pttl().Key(k).Build()).AsInt64()
 			if want := int64(59 * time.Minute / time.Millisecond); pttl > want || pttl < want-60_000 {
 				t.Fatalf("%s: key %s: PTTL %d ms, want about %d", step.name, k, pttl, want)
@@ -303,7 +329,7 @@ func TestUpdateClientKeepsTTLs(t *testing.T) {
 			t.Fatalf("%s: device field present %d (%v), want %v", step.name, n, err, step.device)
 		}
 	}
-	if got := keysOf(t, c, prefix); len(got) != 4 {
+	if got := sessionKeys(keysOf(t, c, prefix), prefix); len(got) != 4 {
 		t.Fatalf("%d keys after updates, want the 4 of one session: %v", len(got), got)
 	}
 }
@@ -337,8 +363,8 @@ func TestUpdateClientRacingDelete(t *testing.T) {
 		if updateErr != nil && auth.ErrorCode(updateErr) != auth.ENotFound {
 			t.Fatalf("update %d: %v", i, updateErr)
 		}
-		if left := keysOf(t, c, prefix); len(left) != 0 {
-			t.Fatalf("round %d (update: %v): keys left after delete: %v", i, updateErr, left)
+		if left := keysOf(t, c, prefix); len(left) != 1 || left[0] != prefix+":live:ready" {
+			t.Fatalf("round %d (update: %v): keys left after delete: %v, want only the live index's marker", i, updateErr, left)
 		}
 	}
 }

@@ -47,25 +47,6 @@ func sortSearch(ids []string, after string) int {
 	return i
 }
 
-// CountSessions implements auth.SessionStore. It scans like ListSessions
-// and counts the live sessions the ID pointers lead to.
-func (s *Sessions) CountSessions(ctx context.Context) (int, error) {
-	const op = "count sessions"
-	ids, err := s.scanIDs(ctx)
-	if err != nil {
-		return 0, storeErr(op, err)
-	}
-	n := 0
-	for chunk := range slices.Chunk(ids, batch) {
-		found, err := s.fetch(ctx, chunk)
-		if err != nil {
-			return 0, storeErr(op, err)
-		}
-		n += len(found)
-	}
-	return n, nil
-}
-
 // scanIDs returns the IDs of every ID pointer, sorted and without repeats.
 func (s *Sessions) scanIDs(ctx context.Context) ([]string, error) {
 	nodes, err := s.primaries(ctx)

@@ -123,10 +123,12 @@ func (s *Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
 	ptrs := []string{s.k.byID(x.ID), s.k.byHash(x.TokenHash.String())}
 	res := s.c.DoMulti(ctx,
 		s.c.B().Set().Key(ptrs[0]).Value(rec).Nx().PxMilliseconds(life).Build(),
-		s.c.B().Set().Key(ptrs[1]).Value(rec).Nx().PxMilliseconds(life).Build())
+		s.c.B().Set().Key(ptrs[1]).Value(rec).Nx().PxMilliseconds(life).Build(),
+		s.liveAdd(x.ID, x.ExpiresAt))
 	var claimed []string
 	var fail error
-	for i, r := range res {
+	counted := liveAdded(res[2])
+	for i, r := range res[:2] {
 		switch err := r.Error(); {
 		case err == nil:
 			claimed = append(claimed, ptrs[i])
@@ -139,15 +141,40 @@ func (s *Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
 		}
 	}
 	if fail != nil {
-		// Give back what was claimed: nobody else can have taken it since.
-		for _, k := range claimed {
-			s.c.Do(context.WithoutCancel(ctx), s.c.B().Del().Key(k).Build())
+		// Give back what was claimed (nobody else can have taken it
+		// since): at once after a conflict, which Redis answered; after a
+		// failure of the engine in the background, for at most
+		// giveBackTimeout, so that the caller answers now. Pointers left
+		// behind read as not found and expire with the session.
+		switch {
+		case len(claimed) == 0 && !counted:
+		case auth.ErrorCode(fail) == auth.EConflict:
+			s.giveBack(ctx, claimed, x.ID, counted)
+		default:
+			go s.giveBack(context.WithoutCancel(ctx), claimed, x.ID, counted)
 		}
 		return fail
 	}
 	idx, _ := s.k.indexOf(rec)
 	args := append([]string{strconv.FormatInt(life, 10), ms(x.CreatedAt), x.ID}, encode(x)...)
 	return storeErr(op, createRecord.Exec(ctx, s.c, []string{rec, idx}, args).Error())
+}
+
+// giveBackTimeout is how long the release of the pointers of a failed create
+// may take.
+const giveBackTimeout = 5 * time.Second
+
+// giveBack deletes pointers a failed create claimed, and its entry in the
+// live-session index when it added one.
+func (s *Sessions) giveBack(ctx context.Context, keys []string, id string, counted bool) {
+	ctx, cancel := context.WithTimeout(ctx, giveBackTimeout)
+	defer cancel()
+	for _, k := range keys {
+		s.c.Do(ctx, s.c.B().Del().Key(k).Build())
+	}
+	if counted {
+		s.c.Do(ctx, s.liveRemove(id))
+	}
 }
 
 // follow reads the record a pointer names in one round trip. The record is
@@ -240,7 +267,8 @@ func (s *Sessions) TouchSession(ctx context.Context, id string, lastSeen, expire
 	}
 	for _, r := range s.c.DoMulti(ctx,
 		s.c.B().Pexpire().Key(s.k.byID(id)).Milliseconds(life).Build(),
-		s.c.B().Pexpire().Key(s.k.byHash(th)).Milliseconds(life).Build()) {
+		s.c.B().Pexpire().Key(s.k.byHash(th)).Milliseconds(life).Build(),
+		s.liveMove(id, expiresAt)) {
 		if err := r.Error(); err != nil {
 			return storeErr(op, err)
 		}
@@ -285,28 +313,31 @@ func (s *Sessions) DeleteSession(ctx context.Context, id string) error {
 }
 
 // deleteRecords removes records of one user (index idx) and then the
-// pointers of those that existed, and returns how many existed.
+// pointers of those that existed and the live-index entries of all, and
+// returns how many existed.
 func (s *Sessions) deleteRecords(ctx context.Context, op, idx string, recs, ids []string) (int, error) {
 	hashes, err := deleteRecords.Exec(ctx, s.c, append([]string{idx}, recs...), ids).AsStrSlice()
 	if err != nil {
 		return 0, storeErr(op, err)
 	}
-	var dels rueidis.Commands
+	// Every ID leaves the live index, also one whose record was already
+	// gone (a create cut short): it is not a session either way.
+	dels := rueidis.Commands{s.liveRemove(ids...)}
+	gone := 0
 	for i, th := range hashes {
 		if th != "" {
 			dels = append(dels, s.c.B().Del().Key(s.k.byID(ids[i])).Build(), s.c.B().Del().Key(s.k.byHash(th)).Build())
+			gone++
 		}
-	}
-	if len(dels) == 0 {
-		return 0, nil
 	}
 	for _, r := range s.c.DoMulti(ctx, dels...) {
 		if err := r.Error(); err != nil {
-			// The records are gone; pointers left behind read as not found.
-			return len(dels) / 2, storeErr(op, err)
+			// The records are gone; pointers left behind read as not
+			// found, entries of the live index expire with the sessions.
+			return gone, storeErr(op, err)
 		}
 	}
-	return len(dels) / 2, nil
+	return gone, nil
 }
 
 // UserSessions implements auth.SessionStore: the user's index, newest
@@ -347,6 +378,14 @@ func (s *Sessions) UserSessions(ctx context.Context, tenantID, userID string) ([
 		s.c.Do(ctx, s.c.B().Zrem().Key(idx).Member(stale...).Build()) // best effort
 	}
 	return out, nil
+}
+
+// CountUserSessions implements auth.SessionStore: the size of the user's
+// index (ZCARD), which keeps the entries of expired records until
+// UserSessions drops them.
+func (s *Sessions) CountUserSessions(ctx context.Context, tenantID, userID string) (int, error) {
+	n, err := s.c.Do(ctx, s.c.B().Zcard().Key(s.k.index(tenantID, userID)).Build()).AsInt64()
+	return int(n), storeErr("count user sessions", err)
 }
 
 // DeleteUserSessions implements auth.SessionStore. It reads the user's

@@ -115,6 +115,14 @@ func (s Sessions) UserSessions(ctx context.Context, tenantID, userID string) ([]
 		tenantID, userID, ms(s.now()))
 }
 
+// CountUserSessions implements auth.SessionStore (exact, through the
+// sessions_user index).
+func (s Sessions) CountUserSessions(ctx context.Context, tenantID, userID string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE tenant_id = ? AND user_id = ? AND expires_at > ?`, tenantID, userID, ms(s.now())).Scan(&n)
+	return n, storeErr("count user sessions", err)
+}
+
 // DeleteUserSessions implements auth.SessionStore.
 func (s Sessions) DeleteUserSessions(ctx context.Context, tenantID, userID, except string) (int, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE tenant_id = ? AND user_id = ? AND id <> ?`, tenantID, userID, except)

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -10,16 +9,20 @@ import (
 // Proxy forwards TCP connections from a loopback port to target, and can be
 // stopped (every connection cut, the port closed) and started again on the
 // same port, to play an engine going down and coming back without touching
-// the engine itself.
+// the engine itself. It can also hang (Hang): connections stay open and new
+// ones are accepted, but no byte moves either way until Resume, as with an
+// engine whose process is stopped.
 type Proxy struct {
 	t      testing.TB
 	target string
 	addr   string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+	hung   bool
+	resume chan struct{} // closed by Resume
 }
 
 // NewProxy starts a proxy to target on a fresh loopback port, stopped
@@ -69,8 +72,8 @@ func (p *Proxy) serve(c net.Conn) {
 		return
 	}
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
+	go func() { p.pipe(up, c); done <- struct{}{} }()
+	go func() { p.pipe(c, up); done <- struct{}{} }()
 	<-done
 	c.Close()
 	up.Close()
@@ -79,6 +82,53 @@ func (p *Proxy) serve(c net.Conn) {
 	delete(p.conns, c)
 	delete(p.conns, up)
 	p.mu.Unlock()
+}
+
+// pipe copies src to dst, holding what it reads while the proxy hangs.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.wait()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// wait returns once the proxy does not hang.
+func (p *Proxy) wait() {
+	p.mu.Lock()
+	hung, resume := p.hung, p.resume
+	p.mu.Unlock()
+	if hung {
+		<-resume
+	}
+}
+
+// Hang stops every byte, on the connections open now and on those made
+// until Resume; nothing is cut.
+func (p *Proxy) Hang() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.hung {
+		p.hung, p.resume = true, make(chan struct{})
+	}
+}
+
+// Resume lets the bytes held since Hang, and the rest, through.
+func (p *Proxy) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hung {
+		p.hung = false
+		close(p.resume)
+	}
 }
 
 // track records both ends, or closes them when the proxy has stopped.
@@ -94,8 +144,10 @@ func (p *Proxy) track(c, up net.Conn) bool {
 	return true
 }
 
-// Stop closes the port and cuts every connection through it.
+// Stop closes the port and cuts every connection through it (a hang
+// ends with them).
 func (p *Proxy) Stop() {
+	p.Resume()
 	p.mu.Lock()
 	if p.ln != nil {
 		p.ln.Close()

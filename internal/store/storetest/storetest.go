@@ -247,6 +247,8 @@ func SessionStore(t *testing.T, open func(t *testing.T, now func() time.Time) au
 			t.Fatalf("delete for unknown user: %d %v", n, err)
 		}
 	})
+	t.Run("CountUserSessions", func(t *testing.T) { countUserSessions(t, open(t, clock), clock) })
+	t.Run("CountFollowsChanges", func(t *testing.T) { countFollowsChanges(t, open(t, clock)) })
 	t.Run("ListAndCount", func(t *testing.T) {
 		s := open(t, clock)
 		for i := range 6 {
