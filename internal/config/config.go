@@ -212,6 +212,7 @@ func (c Config) Validate() error {
 		p = append(p, "max-body-bytes must be at least 1024")
 	}
 	p = append(p, c.validateFactors()...)
+	p = append(p, c.validateHardening()...)
 	if len(p) > 0 {
 		return errors.New(strings.Join(p, "; "))
 	}
