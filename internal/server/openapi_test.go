@@ -43,7 +43,7 @@ func routingMiss(path string, status int, body string) bool {
 		return true
 	case strings.HasPrefix(path, "/api/v1/"):
 		return strings.Contains(body, "API endpoint does not exist")
-	case strings.HasPrefix(path, "/auth/"):
+	case strings.HasPrefix(path, "/auth/"), strings.HasPrefix(path, "/otp/"):
 		return status == http.StatusNotFound && strings.Contains(body, `"NOT_FOUND"`) && !strings.Contains(body, "session")
 	}
 	return strings.Contains(body, `"path not found"`)
