@@ -29,6 +29,7 @@ func Documents() []Document {
 		{"management.yaml", "sessiond management", "/api/v2"},
 		{"rocketchat.yaml", "Rocket.Chat REST (sessiond's subset)", "/api/v1"},
 		{"tenant.yaml", "WebmixHub tenant auth", "/auth"},
+		{"otp.yaml", "WebmixHub tenant OTP module", "/otp"},
 		{"root.yaml", "Health, readiness, ping and metrics", "/"},
 	}
 }
