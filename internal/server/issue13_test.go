@@ -16,7 +16,7 @@ import (
 	"github.com/sessiond/sessiond/internal/server/servertest"
 )
 
-const mailWait = 10 * time.Second
+const mailWait = 30 * time.Second // a bound, not a speed: the machine is shared
 
 // mailConfig points cfg's courier at mail.
 func mailConfig(cfg *config.Config, mail *couriertest.Server) {
