@@ -40,25 +40,7 @@ func TestChannelName(t *testing.T) {
 // TestChangeFeedSchemasApart: deployments in different schemas of one
 // database do not hear each other.
 func TestChangeFeedSchemasApart(t *testing.T) {
-	ctx := t.Context()
-	a, b := open(t, testDSN(t), nil).Changes(), open(t, testDSN(t), nil).Changes()
-	ra, rb := storetest.NewRecorder(t), storetest.NewRecorder(t)
-	if err := a.Subscribe(ctx, ra.Fn); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Subscribe(ctx, rb.Fn); err != nil {
-		t.Fatal(err)
-	}
-	mine, theirs := auth.Change{Kind: auth.ChangeTenant, ID: "a"}, auth.Change{Kind: auth.ChangeTenant, ID: "b"}
-	if err := a.Publish(ctx, mine); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Publish(ctx, theirs); err != nil {
-		t.Fatal(err)
-	}
-	ra.Want(t, "a", mine)
-	rb.Want(t, "b", theirs)
-	ra.Empty(t, "a after b published")
+	storetest.ChangeFeedsApart(t, open(t, testDSN(t), nil).Changes(), open(t, testDSN(t), nil).Changes())
 }
 
 // TestChangeFeedResetsAfterReconnecting cuts the subscriber's connection
@@ -66,40 +48,10 @@ func TestChangeFeedSchemasApart(t *testing.T) {
 // database is back the subscriber gets a ChangeReset, then what is
 // published after.
 func TestChangeFeedResetsAfterReconnecting(t *testing.T) {
-	ctx := t.Context()
 	dsn := testDSN(t)
 	p := storetest.NewProxy(t, storetest.PostgresHost(t, dsn))
 	cut := open(t, withParam(t, storetest.WithHost(t, dsn, p.Addr()), "connect_timeout", "2"), nil).Changes()
-	direct := open(t, dsn, nil).Changes()
-	r := storetest.NewRecorder(t)
-	if err := cut.Subscribe(ctx, r.Fn); err != nil {
-		t.Fatal(err)
-	}
-	before := auth.Change{Kind: auth.ChangeUser, TenantID: "t", ID: "before"}
-	if err := direct.Publish(ctx, before); err != nil {
-		t.Fatal(err)
-	}
-	r.Want(t, "before the cut", before)
-
-	p.Stop()
-	if err := direct.Publish(ctx, auth.Change{Kind: auth.ChangeUser, TenantID: "t", ID: "lost"}); err != nil {
-		t.Fatal(err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := cut.Publish(pctx, auth.Change{Kind: auth.ChangeUser, TenantID: "t", ID: "x"}); auth.ErrorCode(err) != auth.EUnavailable {
-		t.Fatalf("publish while the database is unreachable: got %v, want an %s error", err, auth.EUnavailable)
-	}
-	p.Start()
-	start := time.Now()
-	r.Want(t, "after the database came back", auth.Change{Kind: auth.ChangeReset})
-	t.Logf("reset %v after the database came back", time.Since(start))
-	after := auth.Change{Kind: auth.ChangeUser, TenantID: "t", ID: "after"}
-	if err := direct.Publish(ctx, after); err != nil {
-		t.Fatal(err)
-	}
-	r.Want(t, "after the reset", after)
-	r.Empty(t, "at the end")
+	storetest.ChangeFeedResetsAfterReconnecting(t, "the database", p, cut, open(t, dsn, nil).Changes())
 }
 
 // TestChangeFeedKeepalive: a listening connection that is interrupted
@@ -131,40 +83,17 @@ func TestChangeFeedSubscribeUnreachable(t *testing.T) {
 	dsn := testDSN(t)
 	p := storetest.NewProxy(t, storetest.PostgresHost(t, dsn))
 	f := open(t, withParam(t, storetest.WithHost(t, dsn, p.Addr()), "connect_timeout", "2"), nil).Changes()
-	p.Stop()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	r := storetest.NewRecorder(t)
-	r.End()
-	if err := f.Subscribe(ctx, r.Fn); auth.ErrorCode(err) != auth.EUnavailable {
-		t.Fatalf("got %v, want an %s error", err, auth.EUnavailable)
-	}
+	storetest.ChangeFeedSubscribeUnreachable(t, p, f)
 }
 
 // TestChangeFeedCloseEndsSubscriptions: closing the DB ends its
 // subscriptions (their goroutines are gone when Close returns) and later
-// Subscribes fail.
+// Subscribes fail. Each subscription holds a connection of its own, run
+// by one goroutine.
 func TestChangeFeedCloseEndsSubscriptions(t *testing.T) {
 	db, err := pgstore.Open(context.Background(), testDSN(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := storetest.NewRecorder(t)
-	for range 3 {
-		if err := db.Changes().Subscribe(context.Background(), r.Fn); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if g := storetest.Goroutines("pgstore.(*Feed)"); len(g) != 3 {
-		t.Fatalf("%d subscription goroutines, want 3:\n%s", len(g), strings.Join(g, "\n\n"))
-	}
-	db.Close()
-	r.End()
-	if g := storetest.Goroutines("pgstore.(*Feed)", "(*Queue).Deliver"); len(g) != 0 {
-		t.Fatalf("Close returned before %d subscription goroutines ended:\n%s", len(g), strings.Join(g, "\n\n"))
-	}
-	storetest.NoGoroutines(t, "pgstore.(*Feed)", "store/feed.")
-	if err := db.Changes().Subscribe(context.Background(), r.Fn); auth.ErrorCode(err) != auth.EUnavailable {
-		t.Fatalf("Subscribe after Close: got %v, want an %s error", err, auth.EUnavailable)
-	}
+	storetest.ChangeFeedCloseEndsSubscriptions(t, func() auth.ChangeFeed { return db.Changes() }, func() { db.Close() }, "pgstore.(*Feed)", 1)
 }
