@@ -2,93 +2,41 @@ package pgstore_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/sessiond/sessiond/internal/store/storetest"
 )
 
-// migrationVersions returns the versions of the migration files, sorted.
-// Versions may have gaps while parallel branches land (0003 and 0004 were
-// written at the same time), so tests compare with these, never with a
-// count.
-func migrationVersions(t testing.TB) []int {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no migrations: %v", err)
-	}
-	var out []int
-	for _, f := range files {
-		v, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
+// TestMigrations runs the migration tests on a schema of the test's own,
+// made by hand through a connection of its own.
+func TestMigrations(t *testing.T) {
+	storetest.Migrations(t, func(t *testing.T) storetest.MigrationEngine {
+		ctx := context.Background()
+		dsn := testDSN(t)
+		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
-			t.Fatalf("migration %s: %v", f, err)
+			t.Fatal(err)
 		}
-		out = append(out, v)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func highestMigration(t testing.TB) int {
-	v := migrationVersions(t)
-	return v[len(v)-1]
-}
-
-func migrationFile(t testing.TB, version int) string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("migrations", strconv.Itoa(version/1000)+strconv.Itoa(version/100%10)+strconv.Itoa(version/10%10)+strconv.Itoa(version%10)+"_*.sql"))
-	if len(files) != 1 {
-		t.Fatalf("migration %04d: %d files", version, len(files))
-	}
-	b, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// TestMigrationLandingLate opens a schema on which a later migration ran
-// before an earlier one existed (0004 before 0002, as when branches
-// adding 0003 and 0004 merge in either order): Open applies the missing
-// one and records every version.
-func TestMigrationLandingLate(t *testing.T) {
-	ctx := context.Background()
-	dsn := testDSN(t)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`,
-		migrationFile(t, 1), `INSERT INTO schema_migrations (version, applied_at) VALUES (1, now())`,
-		migrationFile(t, 4), `INSERT INTO schema_migrations (version, applied_at) VALUES (4, now())`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("make the schema: %v", err)
+		t.Cleanup(func() { conn.Close(ctx) })
+		return storetest.MigrationEngine{
+			Dir:   "migrations",
+			Table: `CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`,
+			Time:  func(at time.Time) string { return "'" + at.UTC().Format(time.RFC3339Nano) + "'" },
+			True:  "true",
+			Exec: func(q string) error {
+				_, err := conn.Exec(ctx, q)
+				return err
+			},
+			Ints: func(q string) ([]int, error) {
+				rows, err := conn.Query(ctx, q)
+				if err != nil {
+					return nil, err
+				}
+				return pgx.CollectRows(rows, pgx.RowTo[int])
+			},
+			Open: func(t *testing.T) storetest.Migrated { return open(t, dsn, nil) },
 		}
-	}
-	open(t, dsn, nil)
-	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []int
-	for rows.Next() {
-		var v int
-		rows.Scan(&v)
-		got = append(got, v)
-	}
-	rows.Close()
-	if want := migrationVersions(t); !slices.Equal(got, want) {
-		t.Fatalf("recorded versions %v, want %v", got, want)
-	}
-	if _, err := conn.Exec(ctx, `SELECT digest_hash FROM users LIMIT 1`); err != nil {
-		t.Fatalf("migration 0002 was not applied: %v", err)
-	}
+	})
 }

@@ -3,8 +3,6 @@ package pgstore_test
 import (
 	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,8 +108,8 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var rows int
-	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != len(migrationVersions(t)) {
-		t.Fatalf("schema_migrations holds %d rows (%v), want %d", rows, err, len(migrationVersions(t)))
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != len(storetest.MigrationVersions(t, "migrations")) {
+		t.Fatalf("schema_migrations holds %d rows (%v), want %d", rows, err, len(storetest.MigrationVersions(t, "migrations")))
 	}
 }
 
@@ -289,55 +287,4 @@ func BenchmarkSessionByTokenHashParallel(b *testing.B) {
 			}
 		}
 	})
-}
-
-// TestMigratesVersion1InPlace opens a schema made by migration 0001 alone,
-// with a user in it: Open applies the later migrations, and the user reads
-// back whole, without a digest verifier until one is stored.
-func TestMigratesVersion1InPlace(t *testing.T) {
-	ctx := context.Background()
-	dsn := testDSN(t)
-	first, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`,
-		string(first),
-		`INSERT INTO schema_migrations (version, applied_at) VALUES (1, now())`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("make a version 1 schema: %v", err)
-		}
-	}
-	if _, err := conn.Exec(ctx, `INSERT INTO users (id, tenant_id, name, email, state, admin, password_hash, presence, created_at, updated_at)
-		VALUES ('00000000000000aa', 't1', 'alice', 'alice@example.com', 'active', true, '$argon2id$pw', 'logged_in', $1, $1)`, created); err != nil {
-		t.Fatalf("user of version 1: %v", err)
-	}
-	conn.Close(ctx)
-
-	db := open(t, dsn, nil)
-	if v, err := db.Version(ctx); err != nil || v != highestMigration(t) || v < 2 {
-		t.Fatalf("version %d (%v) after open, want %d", v, err, highestMigration(t))
-	}
-	u, err := db.UserByID(ctx, "t1", "00000000000000aa")
-	if err != nil {
-		t.Fatalf("user of version 1: %v", err)
-	}
-	if u.Name != "alice" || u.Email != "alice@example.com" || !u.Admin || u.PasswordHash != "$argon2id$pw" || u.Presence != "logged_in" ||
-		u.DigestHash != "" || !u.CreatedAt.Equal(created) {
-		t.Fatalf("user of version 1 read as %+v", u)
-	}
-	u.DigestHash = "$argon2id$digest"
-	if err := db.UpdateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := db.UserByName(ctx, "t1", "alice"); err != nil || got.DigestHash != u.DigestHash {
-		t.Fatalf("after storing a verifier: %+v %v", got, err)
-	}
 }

@@ -2,9 +2,6 @@ package sqlitestore_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -85,59 +82,5 @@ func TestPurgeRemovesOnlyExpired(t *testing.T) {
 	}
 	if _, err := s.SessionByID(ctx, live.ID); err != nil {
 		t.Fatalf("live session purged: %v", err)
-	}
-}
-
-// TestMigratesVersion1InPlace opens a database made by migration 0001
-// alone, with a user in it: Open applies the later migrations, and the
-// user reads back whole, without a digest verifier until one is stored.
-func TestMigratesVersion1InPlace(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), sqlitestore.FileName)
-	first, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
-		string(first),
-		`INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)`,
-		fmt.Sprintf(`INSERT INTO users (id, tenant_id, name, email, state, admin, password_hash, presence, created_at, updated_at)
-			VALUES ('00000000000000aa', 't1', 'alice', 'alice@example.com', 'active', 1, '$argon2id$pw', 'logged_in', %d, %d)`,
-			created.UnixMilli(), created.UnixMilli()),
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatalf("make a version 1 database: %v", err)
-		}
-	}
-	raw.Close()
-
-	db, err := sqlitestore.OpenFile(ctx, path, nil)
-	if err != nil {
-		t.Fatalf("open a version 1 database: %v", err)
-	}
-	defer db.Close()
-	if v, err := db.Version(ctx); err != nil || v != highestMigration(t) || v < 2 {
-		t.Fatalf("version %d (%v) after open, want %d", v, err, highestMigration(t))
-	}
-	u, err := db.UserByID(ctx, "t1", "00000000000000aa")
-	if err != nil {
-		t.Fatalf("user of version 1: %v", err)
-	}
-	if u.Name != "alice" || u.Email != "alice@example.com" || !u.Admin || u.PasswordHash != "$argon2id$pw" || u.Presence != "logged_in" ||
-		u.DigestHash != "" || !u.CreatedAt.Equal(created) {
-		t.Fatalf("user of version 1 read as %+v", u)
-	}
-	u.DigestHash = "$argon2id$digest"
-	if err := db.UpdateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := db.UserByName(ctx, "t1", "alice"); err != nil || got.DigestHash != u.DigestHash {
-		t.Fatalf("after storing a verifier: %+v %v", got, err)
 	}
 }
