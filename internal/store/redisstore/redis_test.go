@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,31 +27,13 @@ func clock() time.Time { return base.Add(time.Minute) }
 // when SESSIOND_TEST_REDIS_ADDR is unset.
 func testAddr(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv(addrEnv)
-	if addr == "" {
-		t.Skip(addrEnv + " is not set")
-	}
-	return addr
+	return storetest.RedisAddr(t)
 }
 
 // rawClient is a plain client for looking at (and damaging) keys.
 func rawClient(t testing.TB) rueidis.Client {
 	t.Helper()
-	addr := testAddr(t)
-	opt := rueidis.ClientOption{InitAddress: strings.Split(addr, ","), DisableCache: true}
-	if strings.Contains(addr, "://") {
-		var err error
-		if opt, err = rueidis.ParseURL(addr); err != nil {
-			t.Fatal(err)
-		}
-		opt.DisableCache = true
-	}
-	c, err := rueidis.NewClient(opt)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", addrEnv, err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return storetest.RedisClient(t, testAddr(t))
 }
 
 // testPrefix returns a key prefix of the test's own, whose keys are deleted

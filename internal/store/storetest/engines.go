@@ -26,11 +26,18 @@ const (
 // when it is unset.
 func RedisClusterAddr(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv(RedisClusterEnv)
-	if addr == "" {
-		t.Skip(RedisClusterEnv + " is not set (.ci/redis-cluster starts a cluster)")
+	return envOrSkip(t, RedisClusterEnv, " (.ci/redis-cluster starts a cluster)")
+}
+
+// envOrSkip returns the variable env, skipping the test when it is unset
+// ("<env> is not set", then hint).
+func envOrSkip(t testing.TB, env, hint string) string {
+	t.Helper()
+	v := os.Getenv(env)
+	if v == "" {
+		t.Skip(env + " is not set" + hint)
 	}
-	return addr
+	return v
 }
 
 // RedisTarget is one Redis deployment the Redis tests run against.
@@ -62,10 +69,7 @@ func RedisTargets(t testing.TB) []RedisTarget {
 // when SESSIOND_TEST_POSTGRES_DSN is unset, and needs a postgres:// URL.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		t.Skip(PostgresEnv + " is not set")
-	}
+	base := envOrSkip(t, PostgresEnv, "")
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Skipf("%s is not a postgres:// URL with a host", PostgresEnv)
@@ -114,11 +118,7 @@ func WithHost(t testing.TB, dsn, addr string) string {
 // is unset.
 func RedisAddr(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv(RedisEnv)
-	if addr == "" {
-		t.Skip(RedisEnv + " is not set")
-	}
-	return addr
+	return envOrSkip(t, RedisEnv, "")
 }
 
 // RedisHost returns the host:port of a single Redis server named by
@@ -149,20 +149,8 @@ func RedisPrefixAt(t testing.TB, addr string) string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	prefix := "sdtest" + hex.EncodeToString(b)
-	opt := rueidis.ClientOption{InitAddress: strings.Split(addr, ","), DisableCache: true}
-	if strings.Contains(addr, "://") {
-		var err error
-		if opt, err = rueidis.ParseURL(addr); err != nil {
-			t.Fatal(err)
-		}
-		opt.DisableCache = true
-	}
-	c, err := rueidis.NewClient(opt)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", RedisEnv, err)
-	}
-	t.Cleanup(func() {
-		defer c.Close()
+	c := RedisClient(t, addr)
+	t.Cleanup(func() { // before the client closes: cleanups run last first
 		ctx := context.Background()
 		nodes := []rueidis.Client{c}
 		if c.Mode() == rueidis.ClientModeCluster {
@@ -188,6 +176,27 @@ func RedisPrefixAt(t testing.TB, addr string) string {
 		}
 	})
 	return prefix
+}
+
+// RedisClient returns a plain client (no client-side cache) of the
+// Redis or cluster at addr (host:port, a list of them, or a redis:// URL),
+// closed when the test ends: for looking at (and damaging) keys.
+func RedisClient(t testing.TB, addr string) rueidis.Client {
+	t.Helper()
+	opt := rueidis.ClientOption{InitAddress: strings.Split(addr, ","), DisableCache: true}
+	if strings.Contains(addr, "://") {
+		var err error
+		if opt, err = rueidis.ParseURL(addr); err != nil {
+			t.Fatal(err)
+		}
+		opt.DisableCache = true
+	}
+	c, err := rueidis.NewClient(opt)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", RedisEnv, err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
 
 // PostgresHost returns the host:port of a postgres:// DSN (for a proxy to
