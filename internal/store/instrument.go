@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -129,14 +130,31 @@ func call0(o ops, ctx context.Context, name string, f func(context.Context) erro
 	return err
 }
 
-// users instruments an auth.UserStore.
-type users struct {
-	in auth.UserStore
+// instrumented is what every instrumenting wrapper holds: the store S it
+// wraps, and the operations its calls run as (see call).
+type instrumented[S any] struct {
+	in S
 	o  ops
 }
 
+// instrument wraps in, with one operation for each method of S, named
+// after it.
+func instrument[S any](m *metrics, engine string, in S) instrumented[S] {
+	t := reflect.TypeFor[S]()
+	names := make([]string, t.NumMethod())
+	for i := range names {
+		names[i] = t.Method(i).Name
+	}
+	return instrumented[S]{in, m.ops(engine, names...)}
+}
+
+// users instruments an auth.UserStore.
+type users struct {
+	instrumented[auth.UserStore]
+}
+
 func (m *metrics) users(engine string, in auth.UserStore) auth.UserStore {
-	return &users{in, m.ops(engine, "CreateUser", "UserByID", "UserByName", "UserByEmail", "ListUsers", "UpdateUser", "DeleteUser")}
+	return &users{instrument(m, engine, in)}
 }
 
 func (s *users) CreateUser(ctx context.Context, u *auth.User) error {
@@ -169,12 +187,11 @@ func (s *users) DeleteUser(ctx context.Context, tenantID, id string) error {
 
 // tenants instruments an auth.TenantStore.
 type tenants struct {
-	in auth.TenantStore
-	o  ops
+	instrumented[auth.TenantStore]
 }
 
 func (m *metrics) tenants(engine string, in auth.TenantStore) auth.TenantStore {
-	return &tenants{in, m.ops(engine, "CreateTenant", "TenantByID", "TenantByTokenHash", "ListTenants", "UpdateTenant", "DeleteTenant")}
+	return &tenants{instrument(m, engine, in)}
 }
 
 func (s *tenants) CreateTenant(ctx context.Context, x *auth.Tenant) error {
@@ -203,12 +220,11 @@ func (s *tenants) DeleteTenant(ctx context.Context, id string) error {
 
 // tokens instruments an auth.TokenStore.
 type tokens struct {
-	in auth.TokenStore
-	o  ops
+	instrumented[auth.TokenStore]
 }
 
 func (m *metrics) tokens(engine string, in auth.TokenStore) auth.TokenStore {
-	return &tokens{in, m.ops(engine, "CreateToken", "TokenByHash", "TokenByID", "ListTokens", "UpdateToken", "DeleteToken")}
+	return &tokens{instrument(m, engine, in)}
 }
 
 func (s *tokens) CreateToken(ctx context.Context, x *auth.Token) error {
@@ -237,13 +253,11 @@ func (s *tokens) DeleteToken(ctx context.Context, tenantID, id string) error {
 
 // sessions instruments an auth.SessionStore.
 type sessions struct {
-	in auth.SessionStore
-	o  ops
+	instrumented[auth.SessionStore]
 }
 
 func (m *metrics) sessions(engine string, in auth.SessionStore) auth.SessionStore {
-	return &sessions{in, m.ops(engine, "CreateSession", "SessionByTokenHash", "SessionByID", "TouchSession", "UpdateSessionClient", "DeleteSession",
-		"UserSessions", "CountUserSessions", "DeleteUserSessions", "ListSessions", "CountSessions")}
+	return &sessions{instrument(m, engine, in)}
 }
 
 func (s *sessions) CreateSession(ctx context.Context, x *auth.Session) error {
@@ -290,16 +304,15 @@ func (s *sessions) CountSessions(ctx context.Context) (int, error) {
 	return call(s.o, ctx, "CountSessions", func(ctx context.Context) (int, error) { return s.in.CountSessions(ctx) })
 }
 
-// limiter instruments an auth.Limiter.
+// limiter instruments an auth.Limiter, its operations named Limit*.
 type limiter struct {
-	in auth.Limiter
-	o  ops
+	instrumented[auth.Limiter]
 }
 
 // limiter instruments an auth.Limiter, keeping its auth.LimitLister (which
 // the lockout listing asks for) when it has one.
 func (m *metrics) limiter(engine string, in auth.Limiter) auth.Limiter {
-	l := &limiter{in, m.ops(engine, "LimitHit", "LimitPeek", "LimitReset", "ListLimits")}
+	l := &limiter{instrumented[auth.Limiter]{in, m.ops(engine, "LimitHit", "LimitPeek", "LimitReset", "ListLimits")}}
 	if ll, ok := in.(auth.LimitLister); ok {
 		return &listingLimiter{l, ll}
 	}

@@ -10,12 +10,11 @@ import (
 // factors instruments an auth.FactorStore (latency, errors, the deadline
 // and the hang detector of every other store call).
 type factors struct {
-	in auth.FactorStore
-	o  ops
+	instrumented[auth.FactorStore]
 }
 
 func (m *metrics) factors(engine string, in auth.FactorStore) auth.FactorStore {
-	return &factors{in, m.ops(engine, "CreateFactor", "UserFactors", "UpdateFactor", "AdvanceFactorStep", "DeleteFactor", "DeleteUserFactors")}
+	return &factors{instrument(m, engine, in)}
 }
 
 func (s *factors) CreateFactor(ctx context.Context, f *auth.Factor) error {
@@ -44,12 +43,11 @@ func (s *factors) DeleteUserFactors(ctx context.Context, tenantID, userID string
 
 // recoveryCodes instruments an auth.RecoveryCodeStore.
 type recoveryCodes struct {
-	in auth.RecoveryCodeStore
-	o  ops
+	instrumented[auth.RecoveryCodeStore]
 }
 
 func (m *metrics) recoveryCodes(engine string, in auth.RecoveryCodeStore) auth.RecoveryCodeStore {
-	return &recoveryCodes{in, m.ops(engine, "SetRecoveryCodes", "UseRecoveryCode", "RecoveryCodesLeft")}
+	return &recoveryCodes{instrument(m, engine, in)}
 }
 
 func (s *recoveryCodes) SetRecoveryCodes(ctx context.Context, tenantID, userID string, hashes []auth.Hash, at time.Time) error {
@@ -66,12 +64,11 @@ func (s *recoveryCodes) RecoveryCodesLeft(ctx context.Context, tenantID, userID 
 
 // personalTokens instruments an auth.PersonalTokenStore.
 type personalTokens struct {
-	in auth.PersonalTokenStore
-	o  ops
+	instrumented[auth.PersonalTokenStore]
 }
 
 func (m *metrics) personalTokens(engine string, in auth.PersonalTokenStore) auth.PersonalTokenStore {
-	return &personalTokens{in, m.ops(engine, "CreatePersonalToken", "PersonalTokenByHash", "UserPersonalTokens", "UpdatePersonalToken", "DeletePersonalToken")}
+	return &personalTokens{instrument(m, engine, in)}
 }
 
 func (s *personalTokens) CreatePersonalToken(ctx context.Context, t *auth.PersonalToken) error {

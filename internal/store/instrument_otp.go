@@ -9,12 +9,11 @@ import (
 
 // otps instruments an auth.OTPStore.
 type otps struct {
-	in auth.OTPStore
-	o  ops
+	instrumented[auth.OTPStore]
 }
 
 func (m *metrics) otps(engine string, in auth.OTPStore) auth.OTPStore {
-	return &otps{in, m.ops(engine, "CreateOTP", "OTPByID", "UpdateOTP", "CancelOTPs", "PurgeOTPs")}
+	return &otps{instrument(m, engine, in)}
 }
 
 func (s *otps) CreateOTP(ctx context.Context, o *auth.OTP) error {
@@ -41,12 +40,11 @@ func (s *otps) PurgeOTPs(ctx context.Context, before time.Time, limit int) (int,
 
 // messages instruments an auth.MessageStore.
 type messages struct {
-	in auth.MessageStore
-	o  ops
+	instrumented[auth.MessageStore]
 }
 
 func (m *metrics) messages(engine string, in auth.MessageStore) auth.MessageStore {
-	return &messages{in, m.ops(engine, "EnqueueMessage", "ClaimMessages", "FinishMessage", "MessageByID", "CountMessages", "PurgeMessages")}
+	return &messages{instrument(m, engine, in)}
 }
 
 func (s *messages) EnqueueMessage(ctx context.Context, m *auth.Message) error {
@@ -75,12 +73,11 @@ func (s *messages) PurgeMessages(ctx context.Context, before time.Time, limit in
 
 // links instruments an auth.LinkStore.
 type links struct {
-	in auth.LinkStore
-	o  ops
+	instrumented[auth.LinkStore]
 }
 
 func (m *metrics) links(engine string, in auth.LinkStore) auth.LinkStore {
-	return &links{in, m.ops(engine, "CreateLink", "LinkBySubject", "UserLinks", "DeleteLink", "DeleteUserLinks")}
+	return &links{instrument(m, engine, in)}
 }
 
 func (s *links) CreateLink(ctx context.Context, l *auth.Link) error {
