@@ -2,6 +2,7 @@ package influxapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,6 +88,16 @@ func (e *env) seed() {
 	}
 }
 
+// tenant creates a tenant of the tenant auth API.
+func (e *env) tenant(name string) *auth.Tenant {
+	e.t.Helper()
+	t, _, err := e.app.Service().CreateTenant(context.Background(), auth.NewTenant{Name: name})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return t
+}
+
 func operatorPermissionsForTest() []auth.Permission {
 	var ps []auth.Permission
 	for _, t := range []string{"authorizations", "users", "orgs"} {
@@ -104,6 +115,22 @@ type req struct {
 	basic   []string // user, password
 	cookie  string
 	token   string
+}
+
+// getJSON is GET r.path (r's method is ignored), which must answer 200
+// with a JSON body, decoded into a T.
+func getJSON[T any](t testing.TB, e *env, r req) T {
+	t.Helper()
+	r.method = "GET"
+	resp, body := e.do(r)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", r.path, resp.StatusCode, body)
+	}
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func (e *env) do(r req) (*http.Response, string) {

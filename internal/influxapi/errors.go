@@ -80,6 +80,16 @@ var (
 	errUserNotFound = apiError{codeNotFound, "user not found"}
 )
 
+// userFail answers err from a call about one user: no such user as
+// InfluxDB answers it, anything else as fail does.
+func (h *Handler) userFail(w http.ResponseWriter, r *http.Request, err error) {
+	if auth.ErrorCode(err) == auth.ENotFound {
+		writeError(w, errUserNotFound, true)
+		return
+	}
+	h.fail(w, r, err)
+}
+
 // translate turns a core error into InfluxDB's code and message. Internal
 // errors never show their cause.
 func translate(err error) apiError {

@@ -111,22 +111,13 @@ func (h *Handler) addMember(role string) authedFunc {
 			writeError(w, apiError{codeInvalid, "user id missing or invalid"}, true)
 			return
 		}
-		userID, e := parseID(*body.ID)
-		if e != nil {
-			writeError(w, *e, true)
-			return
-		}
-		if !c.canWriteOrg(orgID) {
-			writeError(w, deniedOrgWrite(orgID), true)
+		userID, ok := memberChange(w, c, orgID, *body.ID)
+		if !ok {
 			return
 		}
 		u, err := h.svc.User(r.Context(), tenant, userID)
-		if auth.ErrorCode(err) == auth.ENotFound {
-			writeError(w, errUserNotFound, true)
-			return
-		}
 		if err != nil {
-			h.fail(w, r, err)
+			h.userFail(w, r, err)
 			return
 		}
 		switch {
@@ -140,6 +131,22 @@ func (h *Handler) addMember(role string) authedFunc {
 	}
 }
 
+// memberChange reads the user ID raw of a change to orgID's members and
+// checks that the caller may write the organization, answering InfluxDB's
+// errors otherwise (a malformed ID first).
+func memberChange(w http.ResponseWriter, c *caller, orgID, raw string) (string, bool) {
+	userID, e := parseID(raw)
+	if e != nil {
+		writeError(w, *e, true)
+		return "", false
+	}
+	if !c.canWriteOrg(orgID) {
+		writeError(w, deniedOrgWrite(orgID), true)
+		return "", false
+	}
+	return userID, true
+}
+
 // handleRemoveMember is DELETE /api/v2/orgs/{id}/members/{userID} (or
 // /owners/{userID}; InfluxDB does not tell them apart either). A user
 // that does not exist has nothing to remove: 204, as InfluxDB answers when
@@ -150,13 +157,8 @@ func (h *Handler) handleRemoveMember(w http.ResponseWriter, r *http.Request, c *
 	if !ok {
 		return
 	}
-	userID, e := parseID(r.PathValue("userID"))
-	if e != nil {
-		writeError(w, *e, true)
-		return
-	}
-	if !c.canWriteOrg(orgID) {
-		writeError(w, deniedOrgWrite(orgID), true)
+	userID, ok := memberChange(w, c, orgID, r.PathValue("userID"))
+	if !ok {
 		return
 	}
 	_, err := h.svc.User(r.Context(), tenant, userID)

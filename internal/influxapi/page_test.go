@@ -2,7 +2,6 @@ package influxapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -31,15 +30,7 @@ func TestSessionListPages(t *testing.T) {
 	admin := e.signin(adminName, adminPass)
 	get := func(path string) sessionsPage {
 		t.Helper()
-		resp, body := e.do(req{method: "GET", path: path, cookie: admin})
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
-		}
-		var p sessionsPage
-		if err := json.Unmarshal([]byte(body), &p); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return getJSON[sessionsPage](t, e, req{path: path, cookie: admin})
 	}
 	tests := []struct {
 		name       string

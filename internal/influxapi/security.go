@@ -183,11 +183,7 @@ func (h *Handler) revokeSessionsOf(w http.ResponseWriter, r *http.Request, c *ca
 		return
 	}
 	if _, err := h.svc.User(r.Context(), tenant, id); err != nil {
-		if auth.ErrorCode(err) == auth.ENotFound {
-			writeError(w, errUserNotFound, true)
-			return
-		}
-		h.fail(w, r, err)
+		h.userFail(w, r, err)
 		return
 	}
 	if _, err := h.svc.RevokeUserSessions(r.Context(), tenant, id, ""); err != nil {

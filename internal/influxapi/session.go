@@ -102,12 +102,8 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, c *call
 	if auth.ErrorCode(err) == auth.ELocked {
 		err = auth.ErrWrongOldPassword // a lockout answers as a wrong old password
 	}
-	if auth.ErrorCode(err) == auth.ENotFound {
-		writeError(w, errUserNotFound, true)
-		return
-	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.userFail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -268,10 +268,7 @@ func TestOtherTenantsCredentialsRefused(t *testing.T) {
 	e.seed()
 	ctx := context.Background()
 	svc := e.app.Service()
-	tn, _, err := svc.CreateTenant(ctx, auth.NewTenant{Name: "elsewhere"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tn := e.tenant("elsewhere")
 	u, err := svc.CreateUser(ctx, auth.NewUser{TenantID: tn.ID, Name: userName, Password: "elsewhere-password", Admin: true})
 	if err != nil {
 		t.Fatal(err)

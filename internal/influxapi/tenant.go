@@ -204,14 +204,29 @@ func (h *Handler) targetTenant(w http.ResponseWriter, r *http.Request, c *caller
 	return h.tenantID(w, r)
 }
 
-func (h *Handler) handleGetTenant(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.targetTenant(w, r, c, "read")
+// readTenant is targetTenant, then the tenant itself.
+func (h *Handler) readTenant(w http.ResponseWriter, r *http.Request, c *caller, action string) (*auth.Tenant, bool) {
+	id, ok := h.targetTenant(w, r, c, action)
 	if !ok {
-		return
+		return nil, false
 	}
+	return h.tenant(w, r, id)
+}
+
+// tenant reads the tenant id, answering InfluxDB's errors (404 for none)
+// otherwise.
+func (h *Handler) tenant(w http.ResponseWriter, r *http.Request, id string) (*auth.Tenant, bool) {
 	t, err := h.svc.Tenant(r.Context(), id)
 	if err != nil {
 		h.tenantFail(w, r, err)
+		return nil, false
+	}
+	return t, true
+}
+
+func (h *Handler) handleGetTenant(w http.ResponseWriter, r *http.Request, c *caller) {
+	t, ok := h.readTenant(w, r, c, "read")
+	if !ok {
 		return
 	}
 	respond(w, http.StatusOK, newTenantResponse(t, ""))
@@ -303,9 +318,8 @@ func (h *Handler) handlePatchTenantUser(w http.ResponseWriter, r *http.Request, 
 		h.tenantFail(w, r, err)
 		return
 	}
-	t, err := h.svc.Tenant(r.Context(), id)
-	if err != nil {
-		h.tenantFail(w, r, err)
+	t, ok := h.tenant(w, r, id)
+	if !ok {
 		return
 	}
 	respond(w, http.StatusOK, tenantUserResponse{
@@ -325,8 +339,7 @@ func (h *Handler) handleListTenantSessions(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	if _, err := h.svc.Tenant(r.Context(), id); err != nil {
-		h.tenantFail(w, r, err)
+	if _, ok := h.tenant(w, r, id); !ok {
 		return
 	}
 	rows, more, err := h.tenantSessions(r, id, p)

@@ -39,13 +39,8 @@ var socialMethods = []auth.Method{auth.MethodGoogle, auth.MethodApple, auth.Meth
 
 // handleListProviders is GET /api/v2/tenants/{id}/providers.
 func (h *Handler) handleListProviders(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.targetTenant(w, r, c, "read")
+	t, ok := h.readTenant(w, r, c, "read")
 	if !ok {
-		return
-	}
-	t, err := h.svc.Tenant(r.Context(), id)
-	if err != nil {
-		h.tenantFail(w, r, err)
 		return
 	}
 	out := providersResponse{Providers: []providerResponse{}}
@@ -107,13 +102,8 @@ func templateOf(t *auth.Tenant, scope auth.OTPScope, ch auth.Channel) templateRe
 // handleListTemplates is GET /api/v2/tenants/{id}/templates: every
 // purpose's message on each channel, the tenant's own or the default.
 func (h *Handler) handleListTemplates(w http.ResponseWriter, r *http.Request, c *caller) {
-	id, ok := h.targetTenant(w, r, c, "read")
+	t, ok := h.readTenant(w, r, c, "read")
 	if !ok {
-		return
-	}
-	t, err := h.svc.Tenant(r.Context(), id)
-	if err != nil {
-		h.tenantFail(w, r, err)
 		return
 	}
 	out := templatesResponse{Templates: []templateResponse{}}

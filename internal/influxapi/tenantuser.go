@@ -85,9 +85,8 @@ func (h *Handler) handleListTenantUsers(w http.ResponseWriter, r *http.Request, 
 		writeError(w, apiError{codeInvalid, "search is longer than 256 bytes"}, true)
 		return
 	}
-	t, err := h.svc.Tenant(r.Context(), id)
-	if err != nil {
-		h.tenantFail(w, r, err)
+	t, ok := h.tenant(w, r, id)
+	if !ok {
 		return
 	}
 	// One more than the page tells whether there is a next one.
@@ -138,9 +137,8 @@ func (h *Handler) handleGetTenantUser(w http.ResponseWriter, r *http.Request, c 
 	if !ok {
 		return
 	}
-	t, err := h.svc.Tenant(r.Context(), id)
-	if err != nil {
-		h.tenantFail(w, r, err)
+	t, ok := h.tenant(w, r, id)
+	if !ok {
 		return
 	}
 	u, err := h.svc.User(r.Context(), id, userID)

@@ -2,7 +2,6 @@ package influxapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,10 +36,7 @@ func TestListTenantUsers(t *testing.T) {
 	e.seed()
 	ctx := context.Background()
 	svc := e.app.Service()
-	ten, _, err := svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ten := e.tenant("acme")
 	for i := range 25 {
 		email := fmt.Sprintf("user%02d@example.com", i)
 		if i%5 == 0 {
@@ -55,15 +51,7 @@ func TestListTenantUsers(t *testing.T) {
 	}
 	page := func(path string) userPage {
 		t.Helper()
-		resp, body := e.do(req{method: "GET", path: path, token: operToken})
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
-		}
-		var p userPage
-		if err := json.Unmarshal([]byte(body), &p); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return getJSON[userPage](t, e, req{path: path, token: operToken})
 	}
 	base := "/api/v2/tenants/" + ten.ID + "/users"
 	seen := map[string]bool{}
@@ -126,10 +114,7 @@ func TestTenantUserPassword(t *testing.T) {
 	e.seed()
 	ctx := context.Background()
 	svc := e.app.Service()
-	ten, _, err := svc.CreateTenant(ctx, auth.NewTenant{Name: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ten := e.tenant("acme")
 	u, err := svc.CreateUser(ctx, auth.NewUser{TenantID: ten.ID, Name: "ann@example.com", Email: "ann@example.com", Password: "the-old-password"})
 	if err != nil {
 		t.Fatal(err)
