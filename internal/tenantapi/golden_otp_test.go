@@ -25,13 +25,7 @@ func TestGoldenOTP(t *testing.T) {
 	verify := func(o otpInfo, scope, code string) string {
 		return `{"id":"` + o.ID + `","scope":"` + scope + `","code":"` + code + `"}`
 	}
-	cases := []struct {
-		name   string
-		call   call
-		status int
-		schema string
-		before func()
-	}{
+	cases := []goldenCase{
 		{name: "otp-create", status: 201, schema: "otp",
 			call: post("/otp/create", `{"scope":"email_verification","method":"email","recipient":"carol@example.com"}`)},
 		{name: "otp-create-validation", status: 400, schema: "error",
@@ -69,21 +63,7 @@ func TestGoldenOTP(t *testing.T) {
 			before: func() { e.clock.Advance(11 * time.Minute) },
 			call:   post("/otp/cancel", ref(e.otpOf(e.post(ten, "/otp/create", `{"scope":"email_verification","method":"email","recipient":"fred@example.com"}`)), "email_verification"))},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if c.before != nil {
-				c.before()
-			}
-			resp, body := e.do(c.call)
-			if resp.StatusCode != c.status {
-				t.Fatalf("got HTTP %d, want %d: %s", resp.StatusCode, c.status, body)
-			}
-			if c.schema != "" {
-				validate(t, c.schema, body)
-			}
-			checkGolden(t, c.name, render(resp, body))
-		})
-	}
+	runGolden(t, e, cases)
 	if resp, _ := e.do(post("/otp/verify", `{}`)); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("an empty verify: %d", resp.StatusCode)
 	}

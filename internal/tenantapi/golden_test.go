@@ -73,6 +73,37 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 }
 
+// goldenCase is one call whose answer a golden file pins.
+type goldenCase struct {
+	name   string // of the subtest and of testdata/golden/<name>.golden
+	call   call
+	status int
+	schema string // testdata/schema/<schema>.json checks the body
+	before func()
+}
+
+// runGolden makes each case's call (after its before) as a subtest:
+// the status must be the case's, the body must match its schema, and the
+// answer its golden file.
+func runGolden(t *testing.T, e *env, cases []goldenCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.before != nil {
+				c.before()
+			}
+			resp, body := e.do(c.call)
+			if resp.StatusCode != c.status {
+				t.Fatalf("got HTTP %d, want %d: %s", resp.StatusCode, c.status, body)
+			}
+			if c.schema != "" {
+				validate(t, c.schema, body)
+			}
+			checkGolden(t, c.name, render(resp, body))
+		})
+	}
+}
+
 // TestGolden drives every endpoint through its success and its documented
 // errors and compares each answer with testdata/golden; the reference's
 // sign-in, refresh and logout bodies, and every error, are also checked
@@ -86,17 +117,10 @@ func TestGolden(t *testing.T) {
 	carol := e.signup(ten, "carol@example.com")
 	foreign := e.signup(other, "alice@example.com")
 
-	type tc struct {
-		name   string
-		call   call
-		status int
-		schema string // testdata/schema/<schema>.json checks the body
-		before func()
-	}
 	signin := func(method, email, pw string) string {
 		return fmt.Sprintf(`{"method":%q,"email":%q,"password":%q}`, method, email, pw)
 	}
-	cases := []tc{
+	cases := []goldenCase{
 		{name: "signup-created", status: 201, schema: "signin",
 			call: call{method: "POST", path: "/auth/signup", tenant: ten.Token, body: signin("password", "dave@example.com", password)}},
 		{name: "signup-user-exists", status: 409, schema: "error",
@@ -163,19 +187,5 @@ func TestGolden(t *testing.T) {
 		{name: "jwks", status: 200,
 			call: call{method: "GET", path: "/auth/.well-known/jwks.json", tenant: ten.Token, bare: true}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if c.before != nil {
-				c.before()
-			}
-			resp, body := e.do(c.call)
-			if resp.StatusCode != c.status {
-				t.Fatalf("got HTTP %d, want %d: %s", resp.StatusCode, c.status, body)
-			}
-			if c.schema != "" {
-				validate(t, c.schema, body)
-			}
-			checkGolden(t, c.name, render(resp, body))
-		})
-	}
+	runGolden(t, e, cases)
 }

@@ -1,6 +1,7 @@
 package tenantapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -114,63 +115,54 @@ func otpRef(f *form) (string, auth.OTPScope) {
 	return id, auth.OTPScope(f.oneOf("scope", names))
 }
 
-// handleOTPVerify is POST /otp/verify {id, scope, code}: a pending OTP
-// with the right code becomes verified; verifying it again succeeds.
-func (h *Handler) handleOTPVerify(w http.ResponseWriter, r *http.Request, rq *request) {
+// otpStep is the shape of verify, resend and cancel: the body names an
+// OTP by {id, scope} (and carries its code, for a step withCode), call
+// makes the one core call, and success is {success: true}, 201.
+func (h *Handler) otpStep(w http.ResponseWriter, r *http.Request, withCode bool, call func(ctx context.Context, id string, scope auth.OTPScope, code string) error) {
 	f, err := h.decode(w, r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	id, scope := otpRef(f)
-	code := f.str("code", true)
+	code := ""
+	if withCode {
+		code = f.str("code", true)
+	}
 	if err := f.err(); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if _, err := h.svc.VerifyOTP(r.Context(), rq.tenant.ID, id, scope, code, rq.client); err != nil {
+	if err := call(r.Context(), id, scope, code); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.respond(w, r, http.StatusCreated, successResponse{Success: true})
+}
+
+// handleOTPVerify is POST /otp/verify {id, scope, code}: a pending OTP
+// with the right code becomes verified; verifying it again succeeds.
+func (h *Handler) handleOTPVerify(w http.ResponseWriter, r *http.Request, rq *request) {
+	h.otpStep(w, r, true, func(ctx context.Context, id string, scope auth.OTPScope, code string) error {
+		_, err := h.svc.VerifyOTP(ctx, rq.tenant.ID, id, scope, code, rq.client)
+		return err
+	})
 }
 
 // handleOTPResend is POST /otp/resend {id, scope}: a new code for a
 // pending OTP, at most three times, a minute apart.
 func (h *Handler) handleOTPResend(w http.ResponseWriter, r *http.Request, rq *request) {
-	f, err := h.decode(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	id, scope := otpRef(f)
-	if err := f.err(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.svc.ResendOTP(r.Context(), rq.tenant.ID, id, scope, rq.client); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, http.StatusCreated, successResponse{Success: true})
+	h.otpStep(w, r, false, func(ctx context.Context, id string, scope auth.OTPScope, _ string) error {
+		_, err := h.svc.ResendOTP(ctx, rq.tenant.ID, id, scope, rq.client)
+		return err
+	})
 }
 
 // handleOTPCancel is POST /otp/cancel {id, scope}: a pending OTP is
 // cancelled; cancelling it again succeeds.
 func (h *Handler) handleOTPCancel(w http.ResponseWriter, r *http.Request, rq *request) {
-	f, err := h.decode(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	id, scope := otpRef(f)
-	if err := f.err(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.svc.CancelOTP(r.Context(), rq.tenant.ID, id, scope); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, http.StatusCreated, successResponse{Success: true})
+	h.otpStep(w, r, false, func(ctx context.Context, id string, scope auth.OTPScope, _ string) error {
+		_, err := h.svc.CancelOTP(ctx, rq.tenant.ID, id, scope)
+		return err
+	})
 }
