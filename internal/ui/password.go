@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -58,11 +57,7 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, c *call
 	case auth.ELocked:
 		// Wrong current passwords count against the user's name as failed
 		// sign-ins do.
-		until, ok := auth.LockedUntil(err)
-		if !ok {
-			until = h.svc.Now().Add(time.Minute)
-		}
-		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many attempts.", until))
+		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many attempts.", h.lockEnd(err)))
 		return
 	case auth.EPasswordRule:
 		again(http.StatusUnprocessableEntity, sentence(auth.ErrorMessage(err)))

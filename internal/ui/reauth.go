@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
@@ -50,11 +49,7 @@ func (h *Handler) handleReauth(w http.ResponseWriter, r *http.Request, c *caller
 	switch auth.ErrorCode(err) {
 	case "":
 	case auth.ELocked:
-		until, ok := auth.LockedUntil(err)
-		if !ok {
-			until = h.svc.Now().Add(time.Minute)
-		}
-		h.reauthPage(w, r, c, http.StatusTooManyRequests, next, h.tryAgain(w, "Too many attempts.", until))
+		h.reauthPage(w, r, c, http.StatusTooManyRequests, next, h.tryAgain(w, "Too many attempts.", h.lockEnd(err)))
 		return
 	case auth.EUnauthorized, auth.EInvalid:
 		h.reauthPage(w, r, c, http.StatusUnauthorized, next, "That did not match. Please try again.")

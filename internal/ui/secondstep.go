@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/httpkit"
@@ -33,11 +32,7 @@ func (h *Handler) secondStep(w http.ResponseWriter, r *http.Request, ch *auth.Ch
 
 // handleSecondOptions starts a passkey assertion for the second step.
 func (h *Handler) handleSecondOptions(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
-		return
-	}
-	if !validCSRF(readCookie(r, cookieSignIn), purposeSignIn, r.PostFormValue("csrf")) {
-		h.forbidden(w, r)
+	if !h.signInForm(w, r) {
 		return
 	}
 	tenantID, userID, ok := h.svc.TicketUser(readCookie(r, cookieTicket))
@@ -60,11 +55,7 @@ func (h *Handler) handleSecondOptions(w http.ResponseWriter, r *http.Request) {
 
 // handleSecond is the second step: the ticket and a code or a passkey.
 func (h *Handler) handleSecond(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
-		return
-	}
-	if !validCSRF(readCookie(r, cookieSignIn), purposeSignIn, r.PostFormValue("csrf")) {
-		h.forbidden(w, r)
+	if !h.signInForm(w, r) {
 		return
 	}
 	ticket := readCookie(r, cookieTicket)
@@ -88,12 +79,8 @@ func (h *Handler) handleSecond(w http.ResponseWriter, r *http.Request) {
 	switch auth.ErrorCode(err) {
 	case "":
 	case auth.ELocked:
-		until, ok := auth.LockedUntil(err)
-		if !ok {
-			until = h.svc.Now().Add(time.Minute)
-		}
 		clearCookie(w, r, cookieTicket)
-		v := view{Title: "Sign in", Error: h.tryAgain(w, "Too many sign-in attempts.", until), Data: signInData{}, CSRF: h.signInToken(w, r)}
+		v := view{Title: "Sign in", Error: h.tryAgain(w, "Too many sign-in attempts.", h.lockEnd(err)), Data: signInData{}, CSRF: h.signInToken(w, r)}
 		h.render(w, r, http.StatusTooManyRequests, "signin", v)
 		return
 	case auth.EInternal, auth.EUnavailable:
@@ -108,19 +95,38 @@ func (h *Handler) handleSecond(w http.ResponseWriter, r *http.Request) {
 	h.signedIn(w, r, in)
 }
 
-// handlePasskeyOptionsSignIn starts a sign-in with a passkey alone.
-func (h *Handler) handlePasskeyOptionsSignIn(w http.ResponseWriter, r *http.Request) {
+// signInForm reads the form of a step of signing in, checking the
+// sign-in CSRF token (403 otherwise).
+func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) bool {
 	if !h.parseForm(w, r) {
-		return
+		return false
 	}
 	if !validCSRF(readCookie(r, cookieSignIn), purposeSignIn, r.PostFormValue("csrf")) {
 		h.forbidden(w, r)
-		return
+		return false
+	}
+	return true
+}
+
+// passkeyForm is signInForm for a sign-in with a passkey alone, with the
+// tenant it is for.
+func (h *Handler) passkeyForm(w http.ResponseWriter, r *http.Request) (signInData, string, bool) {
+	if !h.signInForm(w, r) {
+		return signInData{}, "", false
 	}
 	d := signInData{Tenant: strings.TrimSpace(r.PostFormValue("tenant"))}
 	tenantID, err := h.signInTenant(r.Context(), r, &d)
 	if err != nil {
 		h.fail(w, r, err)
+		return signInData{}, "", false
+	}
+	return d, tenantID, true
+}
+
+// handlePasskeyOptionsSignIn starts a sign-in with a passkey alone.
+func (h *Handler) handlePasskeyOptionsSignIn(w http.ResponseWriter, r *http.Request) {
+	_, tenantID, ok := h.passkeyForm(w, r)
+	if !ok {
 		return
 	}
 	opts, state, err := h.svc.BeginPasskeyLogin(r.Context(), tenantID, nil, relyingParty(r))
@@ -133,17 +139,8 @@ func (h *Handler) handlePasskeyOptionsSignIn(w http.ResponseWriter, r *http.Requ
 
 // handlePasskeySignIn signs in with a passkey alone.
 func (h *Handler) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
-		return
-	}
-	if !validCSRF(readCookie(r, cookieSignIn), purposeSignIn, r.PostFormValue("csrf")) {
-		h.forbidden(w, r)
-		return
-	}
-	d := signInData{Tenant: strings.TrimSpace(r.PostFormValue("tenant"))}
-	tenantID, err := h.signInTenant(r.Context(), r, &d)
-	if err != nil {
-		h.fail(w, r, err)
+	d, tenantID, ok := h.passkeyForm(w, r)
+	if !ok {
 		return
 	}
 	in, err := h.svc.SignIn(r.Context(), auth.Attempt{

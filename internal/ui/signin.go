@@ -110,11 +110,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	case auth.ELocked:
 		// The core locks unknown logins the same way, so saying so
 		// reveals no account.
-		until, ok := auth.LockedUntil(err)
-		if !ok {
-			until = h.svc.Now().Add(time.Minute)
-		}
-		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many sign-in attempts.", until))
+		again(http.StatusTooManyRequests, h.tryAgain(w, "Too many sign-in attempts.", h.lockEnd(err)))
 		return
 	default:
 		// Wrong credentials, an inactive or restricted user, an empty
@@ -145,6 +141,16 @@ func (h *Handler) tryAgain(w http.ResponseWriter, what string, until time.Time) 
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return what + " Please wait " + waitWords(now, until) + " and try again (after " + until.UTC().Format("15:04 UTC") + ")."
+}
+
+// lockEnd is when the lockout err (auth.ELocked) ends: as the core says,
+// else a minute from now.
+func (h *Handler) lockEnd(err error) time.Time {
+	until, ok := auth.LockedUntil(err)
+	if !ok {
+		until = h.svc.Now().Add(time.Minute)
+	}
+	return until
 }
 
 // signInTenant picks the tenant of a sign-in: the one the host names
