@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -16,22 +15,10 @@ func serveLogged(t *testing.T, buf *lockedBuffer, tune func(*config.Config)) *se
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	cfg.HTTPBindAddress = "127.0.0.1:0"
-	cfg.PasswordHashCost = &cheap
 	if tune != nil {
 		tune(&cfg)
 	}
-	app, err := server.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(buf, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	app, _, _ := serveConfig(t, cfg, slog.New(slog.NewJSONHandler(buf, nil)))
 	logLines(t, buf, "account pages")
 	return app
 }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -106,22 +105,7 @@ func serveIn(t *testing.T, log *slog.Logger, dir string) *server.App {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = dir
-	cfg.HTTPBindAddress = "127.0.0.1:0"
-	cfg.PasswordHashCost = &cheap
-	app, err := server.Open(context.Background(), cfg, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	app, _, _ := serveConfig(t, cfg, log)
 	return app
 }
 

@@ -22,6 +22,14 @@ func serve(t *testing.T, log *slog.Logger) (*server.App, context.CancelFunc, cha
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	return serveConfig(t, cfg, log)
+}
+
+// serveConfig runs a real App on cfg, with cheap hashing, on a loopback
+// port until the test ends (or cancel is called; done gets what Serve
+// returns).
+func serveConfig(t *testing.T, cfg config.Config, log *slog.Logger) (app *server.App, cancel context.CancelFunc, done chan error) {
+	t.Helper()
 	cfg.HTTPBindAddress = "127.0.0.1:0"
 	cfg.PasswordHashCost = &cheap
 	app, err := server.Open(context.Background(), cfg, log, nil)
@@ -32,7 +40,7 @@ func serve(t *testing.T, log *slog.Logger) (*server.App, context.CancelFunc, cha
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done = make(chan error, 1)
 	go func() { done <- app.Serve(ctx) }()
 	t.Cleanup(func() {
 		cancel()
