@@ -20,9 +20,13 @@
 // remaining life measured on the store's clock, and reads check the expiry
 // against that clock too.
 //
-// A session check is one round trip on a single server (a script follows
-// the pointer) and two on a cluster (GET the pointer, then HGETALL the
-// record), since there the two keys may live on different nodes.
+// With the client-side cache (the default; cache.go) a session check
+// reads the pointer and then the record through it, and makes no round
+// trip when both are cached; Redis invalidates them on every instance when
+// they change. Without it, a check is one round trip on a single server (a
+// script follows the pointer) and two on a cluster (GET the pointer, then
+// HGETALL the record), since there the two keys may live on different
+// nodes.
 package redisstore
 
 import (
@@ -32,6 +36,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -53,6 +58,12 @@ type Sessions struct {
 	now     func() time.Time
 	cluster bool        // keys of different slots may live on different nodes
 	subs    *feed.Group // the change feed's subscriptions
+	// cache is the client-side cache of session reads; nil when off.
+	cache        *cacheGroup
+	cacheRefused error         // why Redis refused caching, when it did
+	stopBeat     chan struct{} // ends the heartbeat
+	stopOnce     sync.Once
+	beatDone     chan struct{}
 }
 
 var _ auth.SessionStore = (*Sessions)(nil)
@@ -60,11 +71,19 @@ var _ auth.SessionStore = (*Sessions)(nil)
 // Option changes how Open sets up the store.
 type Option func(*options)
 
-type options struct{ prefix string }
+type options struct {
+	prefix     string
+	noCache    bool
+	staleAfter time.Duration
+}
 
 // WithPrefix starts every key with prefix instead of DefaultPrefix, so that
 // several deployments (or tests) can share one Redis.
 func WithPrefix(prefix string) Option { return func(o *options) { o.prefix = prefix } }
+
+// WithClientCache turns the client-side cache of session reads on (the
+// default) or off (see cache.go). A URL's client_cache=0 turns it off too.
+func WithClientCache(on bool) Option { return func(o *options) { o.noCache = !on } }
 
 // Open connects to Redis and returns the store. addr is a URL
 // (redis://[user:password@]host:port[/db], rediss:// for TLS, with the
@@ -75,7 +94,7 @@ func WithPrefix(prefix string) Option { return func(o *options) { o.prefix = pre
 // gives an EUnavailable error, a malformed addr EInvalid.
 func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option) (*Sessions, error) {
 	const op = "open redis"
-	o := options{prefix: DefaultPrefix}
+	o := options{prefix: DefaultPrefix, staleAfter: defaultStaleAfter}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -86,23 +105,44 @@ func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option
 	if err != nil {
 		return nil, &auth.Error{Code: auth.EInvalid, Msg: "invalid Redis address", Op: op, Err: err}
 	}
-	// Lookups go to the server every time: a revoke must be seen at once by
-	// every instance, and invalidation messages arrive asynchronously.
-	copt.DisableCache = true
 	// rueidis retries a read under network errors until the context ends;
 	// during an outage that spends the caller's whole deadline. Retry a
 	// blip twice, then answer.
 	if copt.RetryDelay == nil {
 		copt.RetryDelay = retryDelay
 	}
-	c, err := rueidis.NewClient(copt)
+	var g *cacheGroup
+	var refused error
+	c, err := func() (rueidis.Client, error) {
+		if o.noCache || copt.DisableCache {
+			copt.DisableCache = true
+			return rueidis.NewClient(copt)
+		}
+		cached := copt
+		g = newCacheGroup(o.staleAfter)
+		cached.NewCacheStoreFn = g.newStore
+		// One connection per node (rueidis opens several to a single
+		// server): the heartbeat must travel on the connection whose
+		// invalidations it vouches for.
+		cached.PipelineMultiplex = -1
+		c, err := rueidis.NewClient(cached)
+		if !errors.Is(err, rueidis.ErrNoCache) {
+			return c, err
+		}
+		// RESP2 only (an old Redis, protocol=2), or CLIENT TRACKING
+		// refused (a proxy, an ACL): every read goes to Redis.
+		g, refused = nil, err
+		copt.DisableCache = true
+		return rueidis.NewClient(copt)
+	}()
 	if err != nil {
 		return nil, storeErr(op, err)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	s := &Sessions{c: c, k: keys{o.prefix}, now: now, cluster: c.Mode() == rueidis.ClientModeCluster, subs: feed.NewGroup()}
+	s := &Sessions{c: c, k: keys{o.prefix}, now: now, cluster: c.Mode() == rueidis.ClientModeCluster, subs: feed.NewGroup(),
+		cache: g, cacheRefused: refused}
 	if err := s.Ping(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -111,14 +151,19 @@ func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option
 		c.Close()
 		return nil, err
 	}
+	if g != nil {
+		s.beat() // open the cache at once, not a heartbeat later
+		s.stopBeat, s.beatDone = make(chan struct{}), make(chan struct{})
+		go s.heartbeat(s.stopBeat, s.beatDone)
+	}
 	return s, nil
 }
 
 // maxRetries is how often a read is retried after a network error.
 const maxRetries = 2
 
-func retryDelay(attempts int, _ rueidis.Completed, _ error) time.Duration {
-	if attempts >= maxRetries {
+func retryDelay(attempts int, _ rueidis.Completed, err error) time.Duration {
+	if attempts >= maxRetries || errors.Is(err, errRefetch) {
 		return -1
 	}
 	return time.Duration(attempts+1) * 10 * time.Millisecond
@@ -146,6 +191,10 @@ func clientOption(addr string) (rueidis.ClientOption, error) {
 // Sessions is an io.Closer like the other stores.
 func (s *Sessions) Close() error {
 	s.subs.Close()
+	if s.stopBeat != nil {
+		s.stopOnce.Do(func() { close(s.stopBeat) })
+		<-s.beatDone
+	}
 	s.c.Close()
 	return nil
 }

@@ -93,11 +93,19 @@ func TestSessionStoreContract(t *testing.T) {
 	})
 }
 
-// TestSessionStoreContractClusterReads runs the suite with the reads a
-// cluster gets (GET, then HGETALL) instead of the one-trip script.
+// TestSessionStoreContractUncached runs the suite with the client-side
+// cache off: reads go to Redis, in one script.
+func TestSessionStoreContractUncached(t *testing.T) {
+	storetest.SessionStore(t, func(t *testing.T, now func() time.Time) auth.SessionStore {
+		return open(t, testAddr(t), now, redisstore.WithPrefix(testPrefix(t)), redisstore.WithClientCache(false))
+	})
+}
+
+// TestSessionStoreContractClusterReads runs the suite uncached, with the
+// reads a cluster gets (GET, then HGETALL) instead of the one-trip script.
 func TestSessionStoreContractClusterReads(t *testing.T) {
 	storetest.SessionStore(t, func(t *testing.T, now func() time.Time) auth.SessionStore {
-		s := open(t, testAddr(t), now, redisstore.WithPrefix(testPrefix(t)))
+		s := open(t, testAddr(t), now, redisstore.WithPrefix(testPrefix(t)), redisstore.WithClientCache(false))
 		redisstore.ReadLikeCluster(s)
 		return s
 	})
@@ -200,17 +208,19 @@ func TestNamesDoNotCollide(t *testing.T) {
 // create (pointers, no record): every reader answers not found.
 func TestDanglingPointersReadAsNotFound(t *testing.T) {
 	for _, tc := range []struct {
-		name        string
-		clusterRead bool
-	}{{"OneTrip", false}, {"ClusterReads", true}} {
-		t.Run(tc.name, func(t *testing.T) { testDanglingPointers(t, tc.clusterRead) })
+		name                 string
+		cached, clusterReads bool
+	}{{"Cached", true, false}, {"OneTrip", false, false}, {"ClusterReads", false, true}} {
+		t.Run(tc.name, func(t *testing.T) { testDanglingPointers(t, tc.cached, tc.clusterReads) })
 	}
 }
 
-func testDanglingPointers(t *testing.T, clusterReads bool) {
+// testDanglingPointers damages keys behind the store's back; a cached
+// store has read none of them before, or reads not found either way.
+func testDanglingPointers(t *testing.T, cached, clusterReads bool) {
 	ctx := context.Background()
 	prefix := testPrefix(t)
-	s := open(t, testAddr(t), clock, redisstore.WithPrefix(prefix))
+	s := open(t, testAddr(t), clock, redisstore.WithPrefix(prefix), redisstore.WithClientCache(cached))
 	if clusterReads {
 		redisstore.ReadLikeCluster(s)
 	}

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -121,6 +122,8 @@ func (s *Sessions) CreateSession(ctx context.Context, x *auth.Session) error {
 	life := ttl(x.ExpiresAt, s.now())
 	rec := s.k.record(x.TenantID, x.UserID, x.ID)
 	ptrs := []string{s.k.byID(x.ID), s.k.byHash(x.TokenHash.String())}
+	// A read of either pointer before the create may be cached as "none".
+	defer s.dropCached(ptrs[0], ptrs[1], rec)
 	res := s.c.DoMulti(ctx,
 		s.c.B().Set().Key(ptrs[0]).Value(rec).Nx().PxMilliseconds(life).Build(),
 		s.c.B().Set().Key(ptrs[1]).Value(rec).Nx().PxMilliseconds(life).Build(),
@@ -169,6 +172,7 @@ const giveBackTimeout = 5 * time.Second
 func (s *Sessions) giveBack(ctx context.Context, keys []string, id string, counted bool) {
 	ctx, cancel := context.WithTimeout(ctx, giveBackTimeout)
 	defer cancel()
+	defer s.dropCached(keys...)
 	for _, k := range keys {
 		s.c.Do(ctx, s.c.B().Del().Key(k).Build())
 	}
@@ -192,13 +196,20 @@ func (s *Sessions) find(ctx context.Context, ptr string, match func(*auth.Sessio
 	const op = "find session"
 	var m map[string]string
 	var err error
-	if s.cluster {
-		var rec string
-		if rec, err = s.c.Do(ctx, s.c.B().Get().Key(ptr).Build()).ToString(); err == nil {
-			m, err = s.c.Do(ctx, s.c.B().Hgetall().Key(rec).Build()).AsStrMap()
+	switch {
+	case s.cache != nil:
+		var hit bool
+		m, hit, err = s.findCached(ctx, ptr)
+		if errors.Is(err, errRefetch) {
+			m, err = s.follow(ctx, ptr)
 		}
-	} else {
-		m, err = follow.Exec(ctx, s.c, []string{ptr}, nil).AsStrMap()
+		if hit {
+			s.cache.hits.Add(1)
+		} else {
+			s.cache.misses.Add(1)
+		}
+	default:
+		m, err = s.follow(ctx, ptr)
 	}
 	if rueidis.IsRedisNil(err) {
 		return nil, auth.ErrSessionNotFound
@@ -217,6 +228,32 @@ func (s *Sessions) find(ctx context.Context, ptr string, match func(*auth.Sessio
 		return nil, auth.ErrSessionNotFound
 	}
 	return x, nil
+}
+
+// follow reads the record a pointer names from Redis: one script on a
+// single server, GET then HGETALL on a cluster.
+func (s *Sessions) follow(ctx context.Context, ptr string) (map[string]string, error) {
+	if !s.cluster {
+		return follow.Exec(ctx, s.c, []string{ptr}, nil).AsStrMap()
+	}
+	rec, err := s.c.Do(ctx, s.c.B().Get().Key(ptr).Build()).ToString()
+	if err != nil {
+		return nil, err
+	}
+	return s.c.Do(ctx, s.c.B().Hgetall().Key(rec).Build()).AsStrMap()
+}
+
+// findCached reads the pointer, then the record, through the client-side
+// cache; hit is whether neither needed a round trip.
+func (s *Sessions) findCached(ctx context.Context, ptr string) (m map[string]string, hit bool, err error) {
+	p := s.c.DoCache(ctx, s.c.B().Get().Key(ptr).Cache(), cacheTTL)
+	rec, err := p.ToString()
+	if err != nil {
+		return nil, p.IsCacheHit(), err
+	}
+	r := s.c.DoCache(ctx, s.c.B().Hgetall().Key(rec).Cache(), cacheTTL)
+	m, err = r.AsStrMap()
+	return m, p.IsCacheHit() && r.IsCacheHit(), err
 }
 
 // SessionByTokenHash implements auth.SessionStore.
@@ -259,12 +296,14 @@ func (s *Sessions) TouchSession(ctx context.Context, id string, lastSeen, expire
 	life := ttl(expiresAt, now)
 	th, err := touchRecord.Exec(ctx, s.c, []string{rec, idx},
 		[]string{ms(now), ms(lastSeen), ms(expiresAt), strconv.FormatInt(life, 10), id}).ToString()
+	s.dropCached(rec)
 	if rueidis.IsRedisNil(err) {
 		return auth.ErrSessionNotFound
 	}
 	if err != nil {
 		return storeErr(op, err)
 	}
+	defer s.dropCached(s.k.byID(id), s.k.byHash(th))
 	for _, r := range s.c.DoMulti(ctx,
 		s.c.B().Pexpire().Key(s.k.byID(id)).Milliseconds(life).Build(),
 		s.c.B().Pexpire().Key(s.k.byHash(th)).Milliseconds(life).Build(),
@@ -288,6 +327,7 @@ func (s *Sessions) UpdateSessionClient(ctx context.Context, id string, seen time
 	}
 	err = updateClient.Exec(ctx, s.c, []string{rec, idx},
 		[]string{ms(s.now()), ms(seen), c.IP, c.UserAgent, deviceJSON(c.Device), id}).Error()
+	s.dropCached(rec)
 	if rueidis.IsRedisNil(err) {
 		return auth.ErrSessionNotFound
 	}
@@ -317,19 +357,23 @@ func (s *Sessions) DeleteSession(ctx context.Context, id string) error {
 // returns how many existed.
 func (s *Sessions) deleteRecords(ctx context.Context, op, idx string, recs, ids []string) (int, error) {
 	hashes, err := deleteRecords.Exec(ctx, s.c, append([]string{idx}, recs...), ids).AsStrSlice()
+	s.dropCached(recs...)
 	if err != nil {
 		return 0, storeErr(op, err)
 	}
 	// Every ID leaves the live index, also one whose record was already
 	// gone (a create cut short): it is not a session either way.
 	dels := rueidis.Commands{s.liveRemove(ids...)}
+	var ptrs []string
 	gone := 0
 	for i, th := range hashes {
 		if th != "" {
+			ptrs = append(ptrs, s.k.byID(ids[i]), s.k.byHash(th))
 			dels = append(dels, s.c.B().Del().Key(s.k.byID(ids[i])).Build(), s.c.B().Del().Key(s.k.byHash(th)).Build())
 			gone++
 		}
 	}
+	defer s.dropCached(ptrs...)
 	for _, r := range s.c.DoMulti(ctx, dels...) {
 		if err := r.Error(); err != nil {
 			// The records are gone; pointers left behind read as not
