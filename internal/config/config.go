@@ -27,6 +27,7 @@ type Config struct {
 	Store                       string // identity store: "sqlite" (embedded) or a postgres:// URL
 	SessionStore                string // "memory", "sqlite", "postgres", or Redis: a redis:// or rediss:// URL or host:port[,host:port...]
 	RedisKeyPrefix              string // starts every Redis key, so deployments can share one Redis
+	RedisClientCache            bool   // keep session reads from Redis in memory, invalidated by Redis
 	SessionLength               time.Duration
 	SessionRenewDisabled        bool
 	TLSCert                     string
@@ -92,6 +93,7 @@ func Default() Config {
 		Store:                       "sqlite",
 		SessionStore:                "memory",
 		RedisKeyPrefix:              "sd",
+		RedisClientCache:            true,
 		SessionLength:               10 * time.Minute,
 		LogLevel:                    "info",
 		LogFormat:                   "auto",

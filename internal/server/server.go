@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		now = time.Now
 	}
 	log = slog.New(newDedupHandler(log.Handler(), dedupInterval, time.Now))
-	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, RedisPrefix: cfg.RedisKeyPrefix, Timeout: cfg.StoreTimeout, Now: now, Logger: log})
+	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Store: cfg.Store, SessionStore: cfg.SessionStore, RedisPrefix: cfg.RedisKeyPrefix, RedisNoClientCache: !cfg.RedisClientCache, Timeout: cfg.StoreTimeout, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,10 @@ type Options struct {
 	// RedisPrefix starts every Redis key (redisstore.DefaultPrefix when
 	// empty), so that several deployments can share one Redis.
 	RedisPrefix string
+	// RedisNoClientCache sends every session read to Redis, instead of
+	// keeping what was read in memory until Redis reports a change
+	// (redisstore's client-side cache, on by default).
+	RedisNoClientCache bool
 	// Timeout is the deadline of every call to Redis and PostgreSQL
 	// (DefaultTimeout when 0), so that an engine that hangs costs a
 	// request this long, then an EUnavailable error, rather than as long
@@ -198,9 +202,16 @@ func Open(ctx context.Context, o Options) (*Stores, error) {
 		if o.RedisPrefix != "" {
 			opts = append(opts, redisstore.WithPrefix(o.RedisPrefix))
 		}
+		opts = append(opts, redisstore.WithClientCache(!o.RedisNoClientCache))
 		rs, err := redisstore.Open(ctx, o.SessionStore, o.Now, opts...)
 		if err != nil {
 			return fail(fmt.Errorf("open Redis session store: %w", err))
+		}
+		switch on, refused := rs.ClientCache(); {
+		case on:
+			s.Collectors = append(s.Collectors, sessionCacheCollector(rs.CacheStats))
+		case refused != nil:
+			o.Logger.Warn("Redis refused client-side caching (it needs RESP3 and CLIENT TRACKING); every session check goes to Redis", "err", refused)
 		}
 		s.closers = append(s.closers, rs.Close)
 		s.Sessions, engine = rs, "redis"

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +289,52 @@ func TestIsRedis(t *testing.T) {
 		if got := store.IsRedis(v); got != want {
 			t.Errorf("IsRedis(%q) = %v", v, got)
 		}
+	}
+}
+
+// TestSessionCacheMetrics: with Redis's client-side cache on (the
+// default) the session reads are counted as hits and misses; off, or
+// refused by Redis, there is no such metric, and a refusal is logged once.
+func TestSessionCacheMetrics(t *testing.T) {
+	ctx := context.Background()
+	count := func(s *store.Stores, result string) float64 {
+		m := find(gather(t, s)["sessiond_session_cache_reads_total"], map[string]string{"result": result})
+		if m == nil {
+			return -1
+		}
+		return m.GetCounter().GetValue()
+	}
+	s := open(t, store.Options{SessionStore: storetest.RedisAddr(t), RedisPrefix: storetest.RedisPrefix(t)})
+	x := storetest.NewSession(auth.DefaultTenantID, "u", time.Hour)
+	x.CreatedAt, x.LastSeen, x.ExpiresAt = time.Now().UTC(), time.Now().UTC(), time.Now().Add(time.Hour).UTC()
+	if err := s.Sessions.CreateSession(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	// The first read is a miss, the next ones hits (unless the heartbeat
+	// lags, when they go to Redis: read until one hits).
+	reads := 0
+	for reads < 2 || count(s, "hit") < 1 && reads < 1000 {
+		if _, err := s.Sessions.SessionByTokenHash(ctx, x.TokenHash); err != nil {
+			t.Fatal(err)
+		}
+		reads++
+		time.Sleep(time.Millisecond)
+	}
+	if hit, miss := count(s, "hit"), count(s, "miss"); hit < 1 || miss < 1 || hit+miss != float64(reads) {
+		t.Fatalf("%d reads of one session: %v hits, %v misses", reads, hit, miss)
+	}
+
+	var logged strings.Builder
+	for _, o := range []store.Options{
+		{SessionStore: storetest.RedisAddr(t), RedisNoClientCache: true},
+		{SessionStore: "redis://" + storetest.RedisHost(t) + "?protocol=2", Logger: slog.New(slog.NewTextHandler(&logged, nil))},
+	} {
+		o.RedisPrefix = storetest.RedisPrefix(t)
+		if got := count(open(t, o), "hit"); got != -1 {
+			t.Fatalf("%s, no cache: hits counted (%v)", o.SessionStore, got)
+		}
+	}
+	if n := strings.Count(logged.String(), "refused client-side caching"); n != 1 {
+		t.Fatalf("the refusal logged %d times, want once:\n%s", n, logged.String())
 	}
 }
