@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessiond/sessiond/internal/store/redisstore"
 	"github.com/sessiond/sessiond/internal/store/storetest"
 	"github.com/sessiond/sessiond/internal/testenv"
 )
@@ -68,6 +70,25 @@ func until(t *testing.T, seen func() bool) time.Duration {
 		}
 	}
 	return time.Since(start)
+}
+
+// refusedWithin polls refused until it holds and returns how long after
+// start (a revoke's answer) that was. It fails the test if a poll that
+// began redisstore.StaleBound or more after start did not see the
+// refusal: the revoke reaches the other instance's client-side cache
+// within milliseconds, and no later than that bound whatever happens to
+// its connection to Redis. Polls before the bound may still be served.
+func refusedWithin(t *testing.T, start time.Time, refused func() bool) time.Duration {
+	t.Helper()
+	for {
+		began := time.Now()
+		if refused() {
+			return time.Since(start)
+		}
+		if d := began.Sub(start); d >= redisstore.StaleBound {
+			t.Fatalf("a check that began %v after the revoke was still served (bound %v)", d, redisstore.StaleBound)
+		}
+	}
 }
 
 // process is one sessiond process.
@@ -146,8 +167,8 @@ func startProcess(t testing.TB, name string, args ...string) *process {
 // (users, tenants, tokens) and one Redis prefix (sessions and limits), both
 // at once so that their migrations race, and checks that they act as one
 // server: a session made on A is seen on B, a revoke on B is refused on A
-// on the very next request, a rate limit is one budget across both, and a
-// tenant made on A works on B.
+// within the client-side cache's bound (and on B at once), a rate limit is
+// one budget across both, and a tenant made on A works on B.
 //
 // It runs against a single Redis (SESSIOND_TEST_REDIS_ADDR) and against a
 // Redis Cluster (SESSIOND_TEST_REDIS_CLUSTER), whichever are set.
@@ -165,7 +186,7 @@ func multiInstance(t *testing.T, dsn, redis, prefix string) {
 	// test only through the change feed, never by a cache expiring.
 	args := []string{"--store", dsn, "--session-store", redis, "--redis-key-prefix", prefix,
 		"--rocketchat-rate-limit", "10", "--rocketchat-rate-limit-window", "1m", "--lockout-account-limit", "4",
-		"--cache-ttl", "1h"}
+		"--cache-ttl", "1h", "--tenant-signin-limit", "100000"}
 	var a, b *process
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -184,8 +205,9 @@ func multiInstance(t *testing.T, dsn, redis, prefix string) {
 		want(t, "me on B", influxMe(t, b.url, cookie), http.StatusOK)
 		want(t, "me on A", influxMe(t, a.url, cookie), http.StatusOK)
 		want(t, "signout on B", do(t, request{method: "POST", url: b.url + "/api/v2/signout", cookie: cookie}), http.StatusNoContent)
-		want(t, "me on A right after the signout on B", influxMe(t, a.url, cookie), http.StatusUnauthorized)
+		signedOut := time.Now()
 		want(t, "me on B after the signout", influxMe(t, b.url, cookie), http.StatusUnauthorized)
+		refusedWithin(t, signedOut, func() bool { return influxMe(t, a.url, cookie).status == http.StatusUnauthorized })
 
 		// An administrator's revoke of every session of a user, on A,
 		// ends a Rocket.Chat login made on B.
@@ -193,7 +215,53 @@ func multiInstance(t *testing.T, dsn, redis, prefix string) {
 		want(t, "rocket me on A", rocketMe(t, a.url, r), http.StatusOK)
 		admin := influxSignin(t, b.url, "admin", adminPass)
 		want(t, "revoke bob's sessions on A", do(t, request{method: "DELETE", url: a.url + "/api/v2/users/" + r.userID + "/sessions", cookie: admin}), http.StatusNoContent)
-		want(t, "rocket me on B after the revoke on A", rocketMe(t, b.url, r), http.StatusUnauthorized)
+		revoked := time.Now()
+		want(t, "rocket me on A after its revoke", rocketMe(t, a.url, r), http.StatusUnauthorized)
+		refusedWithin(t, revoked, func() bool { return rocketMe(t, b.url, r).status == http.StatusUnauthorized })
+	})
+
+	t.Run("RevokeWindow", func(t *testing.T) {
+		// Many sessions, each signed in on A (a guest of a tenant: no
+		// password hash), checked twice on B (cached there), revoked on A,
+		// then checked on B until refused: the window between A's answer
+		// and B's first refusal is the invalidation's way through Redis.
+		x := createTenant(t, a.url, "revokes")
+		n := 2000
+		if testing.Short() {
+			n = 200
+		}
+		hitsBefore := cacheHits(t, b)
+		var took []time.Duration
+		served := 0 // checks on B that still served a revoked session
+		for i := range n {
+			tok := guestSignin(t, a.url, x)
+			for range 2 {
+				want(t, "tenant me on B", tenantMe(t, b.url, x, tok), http.StatusOK)
+			}
+			want(t, "revoke on A", do(t, request{method: "DELETE", url: a.url + "/api/v2/sessions/" + sessionOf(t, tok), headers: token(operToken)}), http.StatusNoContent)
+			start := time.Now()
+			took = append(took, refusedWithin(t, start, func() bool {
+				switch st := tenantMe(t, b.url, x, tok).status; st {
+				case http.StatusOK:
+					served++
+					return false
+				case http.StatusUnauthorized:
+					return true
+				default:
+					t.Fatalf("session %d on B after the revoke: status %d", i, st)
+					return true
+				}
+			}))
+		}
+		// Most second checks on B were answered from its cache (a late
+		// heartbeat under load sends one to Redis), so the revokes had
+		// cached copies to reach.
+		if hits := cacheHits(t, b) - hitsBefore; hits < float64(n)/2 {
+			t.Fatalf("%v cache hits on B for %d sessions checked twice", hits, n)
+		}
+		slices.Sort(took)
+		t.Logf("revoke on A refused on B after: p50 %v, p99 %v, max %v (%d revokes; %d checks on B served a revoked session; bound %v)",
+			took[len(took)/2], took[len(took)*99/100], took[len(took)-1], n, served, redisstore.StaleBound)
 	})
 
 	t.Run("RateLimitIsOneBudget", func(t *testing.T) {
@@ -305,6 +373,7 @@ func multiInstance(t *testing.T, dsn, redis, prefix string) {
 				`sessiond_store_duration_seconds_bucket{engine="redis",op="SessionByTokenHash"`,
 				`sessiond_store_duration_seconds_bucket{engine="postgres",op="UserByID"`,
 				`sessiond_store_duration_seconds_count{engine="redis",op="LimitHit"}`,
+				`sessiond_session_cache_reads_total{result="hit"}`,
 			} {
 				if !strings.Contains(m.body, s) {
 					t.Errorf("metrics on %s lack %s", p.name, s)
@@ -312,4 +381,48 @@ func multiInstance(t *testing.T, dsn, redis, prefix string) {
 			}
 		}
 	})
+}
+
+// guestSignin signs a guest in to tenant x through base and returns the
+// access token.
+func guestSignin(t *testing.T, base string, x tenant) string {
+	t.Helper()
+	a := do(t, request{method: "POST", url: base + "/auth/signin", headers: x.headers(""), body: `{"method":"guest"}`})
+	want(t, "guest signin", a, http.StatusCreated)
+	data, _ := a.json(t)["data"].(map[string]any)
+	tok, _ := data["accessToken"].(string)
+	if tok == "" {
+		t.Fatalf("guest signin: no access token in %s", a.body)
+	}
+	return tok
+}
+
+// sessionOf returns the session a tenant access token names (its sid).
+func sessionOf(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	var c struct{ Sid string }
+	if len(parts) != 3 {
+		t.Fatalf("access token %q is not a JWT", tok)
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(b, &c) != nil || c.Sid == "" {
+		t.Fatalf("no sid in access token %q", tok)
+	}
+	return c.Sid
+}
+
+// cacheHits is p's count of session reads its client-side cache answered.
+func cacheHits(t *testing.T, p *process) float64 {
+	t.Helper()
+	m := do(t, request{method: "GET", url: p.url + "/metrics"})
+	want(t, "metrics on "+p.name, m, http.StatusOK)
+	for _, line := range strings.Split(m.body, "\n") {
+		if v, ok := strings.CutPrefix(line, `sessiond_session_cache_reads_total{result="hit"} `); ok {
+			var f float64
+			fmt.Sscan(v, &f)
+			return f
+		}
+	}
+	t.Fatalf("metrics on %s lack sessiond_session_cache_reads_total", p.name)
+	return 0
 }

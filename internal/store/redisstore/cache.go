@@ -32,16 +32,20 @@ import (
 //     invalidation on a connection while it runs the write, so a PING sent
 //     after a write was acknowledged is answered after its invalidation was
 //     applied. An entry is served only while the last heartbeat that every
-//     node answered was sent less than staleAfter ago; otherwise the read
+//     node answered was sent less than StaleBound ago; otherwise the read
 //     goes to Redis. A write acknowledged at T is therefore seen by every
-//     instance's reads from T+staleAfter on, whatever their connections do.
+//     instance's reads from T+StaleBound on, whatever their connections do.
 //   - Counting hits and misses (CacheStats).
+const heartbeatEvery = 50 * time.Millisecond
+
+// StaleBound is the longest an instance serves a cached session after a
+// write to it was acknowledged elsewhere: no connection's silence can
+// make it longer (see above).
+const StaleBound = 200 * time.Millisecond
+
 const (
-	heartbeatEvery    = 50 * time.Millisecond
-	defaultStaleAfter = 200 * time.Millisecond
-	// cacheTTL is the longest an entry is kept without being read again
-	// being useful: the server's TTL caps it too, and invalidations end it
-	// sooner.
+	// cacheTTL is the longest an entry is served; the key's TTL in Redis
+	// caps it too, and an invalidation ends it sooner.
 	cacheTTL = time.Minute
 	// cacheBytes bounds each connection's cache (one connection per
 	// node); the least recently used entries go first. A session's three

@@ -50,7 +50,7 @@ func served(t *testing.T, c *connCache, rc rueidis.Client, key string, now time.
 // drop, against one connection's cache.
 func TestConnCache(t *testing.T) {
 	rc := storetest.RedisClient(t, storetest.RedisAddr(t))
-	g := newCacheGroup(defaultStaleAfter)
+	g := newCacheGroup(StaleBound)
 	c := g.newStore(rueidis.CacheStoreOption{}).(*connCache)
 	now := time.Now()
 	g.beaten(now)
@@ -124,9 +124,9 @@ func TestConnCache(t *testing.T) {
 
 	t.Run("HeartbeatGate", func(t *testing.T) {
 		served(t, c, rc, "k6", now, "v6")
-		later := now.Add(defaultStaleAfter)
+		later := now.Add(StaleBound)
 		if got := served(t, c, rc, "k6", later, ""); got != "" {
-			t.Fatalf("served %q %v after the last heartbeat", got, defaultStaleAfter)
+			t.Fatalf("served %q %v after the last heartbeat", got, StaleBound)
 		}
 		c.Update("k6", "GET", echo(t, rc, "v6b"))
 		g.beaten(later)

@@ -192,7 +192,7 @@ func TestClientCacheReadYourWrites(t *testing.T) {
 
 // TestClientCacheDeleteOnAReachesB: two stores on one Redis (two
 // instances); a session B has cached is refused on B soon after A deletes
-// it. Every read on B that starts StaleAfter or more after A's delete
+// it. Every read on B that starts StaleBound or more after A's delete
 // answered must refuse; the window until B's first refusal is logged.
 func TestClientCacheDeleteOnAReachesB(t *testing.T) {
 	cachedTargets(t, func(t *testing.T, addr, prefix string) {
@@ -214,7 +214,7 @@ func TestClientCacheDeleteOnAReachesB(t *testing.T) {
 			if err := a.DeleteSession(ctx, x.ID); err != nil {
 				t.Fatal(err)
 			}
-			took = append(took, refusedWithin(t, redisstore.StaleAfter, func() bool {
+			took = append(took, refusedWithin(t, redisstore.StaleBound, func() bool {
 				_, err := b.SessionByTokenHash(ctx, x.TokenHash)
 				if err != nil && auth.ErrorCode(err) != auth.ENotFound {
 					t.Fatalf("read on B: %v", err)
@@ -252,7 +252,7 @@ func refusedWithin(t *testing.T, bound time.Duration, refused func() bool) time.
 
 // TestClientCacheBoundWhenCutOff: B's connection goes silent (a hung
 // proxy: no byte moves, nothing breaks), so Redis's invalidation of A's
-// delete cannot reach it. B stops serving its cached copy once StaleAfter
+// delete cannot reach it. B stops serving its cached copy once StaleBound
 // has passed without an answered heartbeat: its read then goes to Redis,
 // and fails rather than answer the deleted session.
 func TestClientCacheBoundWhenCutOff(t *testing.T) {
@@ -272,13 +272,13 @@ func TestClientCacheBoundWhenCutOff(t *testing.T) {
 	if err := a.DeleteSession(ctx, x.ID); err != nil {
 		t.Fatal(err)
 	}
-	// No heartbeat sent after the hang is answered: once StaleAfter has
+	// No heartbeat sent after the hang is answered: once StaleBound has
 	// passed since, the cache is closed.
-	time.Sleep(time.Until(hung.Add(redisstore.StaleAfter)))
+	time.Sleep(time.Until(hung.Add(redisstore.StaleBound)))
 	rctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	if got, err := b.SessionByTokenHash(rctx, x.TokenHash); err == nil {
-		t.Fatalf("B served the deleted session %s %v after its connection had been silent for %v", got.ID, time.Since(hung), redisstore.StaleAfter)
+		t.Fatalf("B served the deleted session %s %v after its connection had been silent for %v", got.ID, time.Since(hung), redisstore.StaleBound)
 	} else if auth.ErrorCode(err) != auth.EUnavailable {
 		t.Fatalf("B while cut off: %v, want %s", err, auth.EUnavailable)
 	}

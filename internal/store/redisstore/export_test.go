@@ -12,6 +12,3 @@ func IsCluster(s *Sessions) bool { return s.cluster }
 // WithStaleAfter sets how long after the last heartbeat answered by every
 // node the client-side cache still serves entries.
 func WithStaleAfter(d time.Duration) Option { return func(o *options) { o.staleAfter = d } }
-
-// StaleAfter is the default of WithStaleAfter, the stated bound.
-const StaleAfter = defaultStaleAfter

@@ -94,7 +94,7 @@ func WithClientCache(on bool) Option { return func(o *options) { o.noCache = !on
 // gives an EUnavailable error, a malformed addr EInvalid.
 func Open(ctx context.Context, addr string, now func() time.Time, opts ...Option) (*Sessions, error) {
 	const op = "open redis"
-	o := options{prefix: DefaultPrefix, staleAfter: defaultStaleAfter}
+	o := options{prefix: DefaultPrefix, staleAfter: StaleBound}
 	for _, f := range opts {
 		f(&o)
 	}
