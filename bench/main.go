@@ -93,8 +93,8 @@ func parseFlags(args []string) (*options, error) {
 		o.only = map[int]bool{}
 		for _, f := range strings.Split(*only, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 || n > 7 {
-				return nil, fmt.Errorf("-only: %q is not a figure 1-7", f)
+			if err != nil || n < 1 || n > 8 {
+				return nil, fmt.Errorf("-only: %q is not a figure 1-8", f)
 			}
 			o.only[n] = true
 		}

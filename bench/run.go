@@ -79,7 +79,7 @@ func run(ctx context.Context, o *options) error {
 		n  int
 		fn func(context.Context) error
 	}{
-		{1, b.figure1}, {2, b.figure2}, {3, b.figure3}, {4, b.figure4}, {5, b.figure5}, {6, b.figure6}, {7, b.figure7},
+		{1, b.figure1}, {2, b.figure2}, {3, b.figure3}, {4, b.figure4}, {5, b.figure5}, {6, b.figure6}, {7, b.figure7}, {8, b.figure8},
 	}
 	for _, f := range figures {
 		if !o.want(f.n) {
