@@ -39,16 +39,33 @@ func seed(b *testing.B, s auth.SessionStore) []auth.Hash {
 	return hashes
 }
 
+// BenchmarkSessionByTokenHash reads the sessions in turn, from the warm
+// client-side cache and without it.
 func BenchmarkSessionByTokenHash(b *testing.B) {
-	ctx := context.Background()
-	s := open(b, testAddr(b), nil, redisstore.WithPrefix(testPrefix(b)))
-	hashes := seed(b, s)
-	b.ReportAllocs()
-	// b.Loop runs this function once, so the sessions are written once.
-	for i := 0; b.Loop(); i++ {
-		if _, err := s.SessionByTokenHash(ctx, hashes[i%len(hashes)]); err != nil {
-			b.Fatal(err)
+	for _, cached := range []bool{true, false} {
+		name := "Cached"
+		if !cached {
+			name = "Uncached"
 		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			s := open(b, testAddr(b), nil, redisstore.WithPrefix(testPrefix(b)), redisstore.WithClientCache(cached))
+			hashes := seed(b, s)
+			for _, h := range hashes { // warm the cache
+				if _, err := s.SessionByTokenHash(ctx, h); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			// b.Loop runs this function once, so the sessions are written once.
+			before := s.CacheStats()
+			for i := 0; b.Loop(); i++ {
+				if _, err := s.SessionByTokenHash(ctx, hashes[i%len(hashes)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportHits(b, before, s.CacheStats())
+		})
 	}
 }
 
@@ -60,6 +77,8 @@ func BenchmarkSessionByTokenHashParallel(b *testing.B) {
 	hashes := seed(b, s)
 	var next atomic.Int64
 	b.ReportAllocs()
+	before := s.CacheStats()
+	b.Cleanup(func() { reportHits(b, before, s.CacheStats()) })
 	b.ResetTimer()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
@@ -72,4 +91,11 @@ func BenchmarkSessionByTokenHashParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// reportHits reports the share of reads the client-side cache answered.
+func reportHits(b *testing.B, before, after redisstore.CacheStats) {
+	if reads := after.Hits + after.Misses - before.Hits - before.Misses; reads > 0 {
+		b.ReportMetric(float64(after.Hits-before.Hits)/float64(reads), "hits/read")
+	}
 }
