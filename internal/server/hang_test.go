@@ -8,6 +8,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server/servertest"
+	"github.com/sessiond/sessiond/internal/store/redisstore"
 	"github.com/sessiond/sessiond/internal/store/storetest"
 )
 
@@ -110,6 +111,9 @@ func TestRedisHang(t *testing.T) {
 	w := seedWorld(t, base)
 
 	rs.Hang()
+	// Past the bound of the client-side cache of sessions, which may
+	// answer a check it holds until then (docs/storage-postgres-redis.md).
+	time.Sleep(redisstore.StaleBound)
 	w.hung(t, base, "redis")
 	rs.Resume()
 	w.resumed(t, base, "redis", time.Now())

@@ -11,6 +11,7 @@ import (
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/server"
 	"github.com/sessiond/sessiond/internal/server/servertest"
+	"github.com/sessiond/sessiond/internal/store/redisstore"
 	"github.com/sessiond/sessiond/internal/store/storetest"
 )
 
@@ -168,6 +169,9 @@ func TestRedisOutage(t *testing.T) {
 	w := seedWorld(t, base)
 
 	p.Stop()
+	// Past the bound of the client-side cache of sessions, which may
+	// answer a check it holds until then (docs/storage-postgres-redis.md).
+	time.Sleep(redisstore.StaleBound)
 	w.unavailable(t, base, "redis")
 	p.Start()
 	w.recovered(t, base, "redis")
