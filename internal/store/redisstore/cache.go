@@ -320,25 +320,37 @@ func (c *connCache) unlink(e *entry) {
 	}
 }
 
+// heartbeatBackoff is the longest wait between heartbeats while Redis does
+// not answer them (reads go to Redis meanwhile): each failure doubles the
+// wait from heartbeatEvery, so that a down Redis is not dialled twenty
+// times a second by every instance.
+const heartbeatBackoff = time.Second
+
 // heartbeat PINGs every node each heartbeatEvery until stop closes (see
 // the top of this file).
 func (s *Sessions) heartbeat(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	t := time.NewTicker(heartbeatEvery)
+	wait := heartbeatEvery
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
-			s.beat()
+			if s.beat() {
+				wait = heartbeatEvery
+			} else {
+				wait = min(2*wait, heartbeatBackoff)
+			}
+			t.Reset(wait)
 		}
 	}
 }
 
 // beat PINGs every node once, on the connection its cached reads use, and
-// records the send time when all answered.
-func (s *Sessions) beat() {
+// records the send time when all answered; it reports whether they did.
+func (s *Sessions) beat() bool {
 	sent := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), s.cache.staleAfter)
 	defer cancel()
@@ -352,9 +364,11 @@ func (s *Sessions) beat() {
 		})
 	}
 	wg.Wait()
-	if !failed.Load() {
-		s.cache.beaten(sent)
+	if failed.Load() {
+		return false
 	}
+	s.cache.beaten(sent)
+	return true
 }
 
 // CacheStats counts session reads (SessionByTokenHash, SessionByID) since

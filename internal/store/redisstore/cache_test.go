@@ -287,6 +287,19 @@ func TestClientCacheBoundWhenCutOff(t *testing.T) {
 		_, err := b.SessionByTokenHash(ctx, x.TokenHash)
 		return auth.ErrorCode(err) == auth.ENotFound
 	})
+	// The heartbeats, backed off while they failed, open the cache again.
+	y := liveSession("u")
+	if err := a.CreateSession(ctx, y); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	for !readHit(t, b, y) {
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("no cache hit on B %v after its connection came back", time.Since(back))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("cache hits again %v after the connection came back", time.Since(back))
 }
 
 // TestClientCacheRefused: a Redis that will not track keys for this
