@@ -4,11 +4,13 @@ import (
 	"container/list"
 	"context"
 	"errors"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/rueidis"
+	"github.com/sessiond/sessiond/internal/auth"
 )
 
 // Client-side caching of session reads (--redis-client-cache, on by
@@ -69,10 +71,22 @@ type cacheGroup struct {
 
 	mu     sync.Mutex
 	caches map[*connCache]struct{}
+
+	// memo holds records decoded from cached answers, by record key, each
+	// with the answer it came from: a hit that returns that same answer
+	// (the same stored message, compared by identity) needs no decoding.
+	// An entry leaves with its key's entry in any connection's cache.
+	memoMu sync.RWMutex
+	memo   map[string]memoEntry
+}
+
+type memoEntry struct {
+	msg rueidis.RedisMessage
+	x   *auth.Session
 }
 
 func newCacheGroup(staleAfter time.Duration) *cacheGroup {
-	g := &cacheGroup{staleAfter: staleAfter, epoch: time.Now(), caches: map[*connCache]struct{}{}}
+	g := &cacheGroup{staleAfter: staleAfter, epoch: time.Now(), caches: map[*connCache]struct{}{}, memo: map[string]memoEntry{}}
 	g.beat.Store(-int64(staleAfter)) // closed until the first heartbeat
 	return g
 }
@@ -113,6 +127,35 @@ func (g *cacheGroup) drop(keys ...string) {
 	for _, c := range caches {
 		c.drop(keys)
 	}
+}
+
+// memoized returns a copy of the record decoded from msg, if msg is the
+// answer memoize saw for key.
+func (g *cacheGroup) memoized(key string, msg rueidis.RedisMessage) *auth.Session {
+	g.memoMu.RLock()
+	e, ok := g.memo[key]
+	g.memoMu.RUnlock()
+	if !ok || e.msg != msg {
+		return nil
+	}
+	x := *e.x
+	x.Device = maps.Clone(e.x.Device)
+	return &x
+}
+
+// memoize records x as the decoding of the cached answer msg of key.
+func (g *cacheGroup) memoize(key string, msg rueidis.RedisMessage, x *auth.Session) {
+	y := *x
+	y.Device = maps.Clone(x.Device)
+	g.memoMu.Lock()
+	g.memo[key] = memoEntry{msg, &y}
+	g.memoMu.Unlock()
+}
+
+func (g *cacheGroup) unmemo(key string) {
+	g.memoMu.Lock()
+	delete(g.memo, key)
+	g.memoMu.Unlock()
 }
 
 func (g *cacheGroup) forget(c *connCache) {
@@ -259,13 +302,14 @@ func (c *connCache) Delete(keys []rueidis.RedisMessage) {
 func (c *connCache) Close(err error) {
 	c.mu.Lock()
 	c.closed = true
-	for _, cmds := range c.keys {
+	for key, cmds := range c.keys {
 		for _, e := range cmds {
 			if e.pending {
 				e.err, e.pending = err, false
 				close(e.done)
 			}
 		}
+		c.g.unmemo(key)
 	}
 	c.keys, c.size = map[string]map[string]*entry{}, 0
 	c.lru.Init()
@@ -318,6 +362,7 @@ func (c *connCache) unlink(e *entry) {
 	if len(cmds) == 0 {
 		delete(c.keys, e.key)
 	}
+	c.g.unmemo(e.key)
 }
 
 // heartbeatBackoff is the longest wait between heartbeats while Redis does

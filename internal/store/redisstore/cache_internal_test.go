@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
+	"github.com/sessiond/sessiond/internal/auth"
 	"github.com/sessiond/sessiond/internal/store/storetest"
 )
 
@@ -170,6 +171,29 @@ func TestConnCache(t *testing.T) {
 		g.mu.Unlock()
 		if listed {
 			t.Fatal("a closed cache is still dropped into")
+		}
+	})
+
+	t.Run("Memo", func(t *testing.T) {
+		a, b := echo(t, rc, "answer"), echo(t, rc, "answer") // equal content, two answers
+		x := &auth.Session{ID: "s1", Device: map[string]string{"x-platform": "ios"}}
+		g.memoize("rec", a, x)
+		if g.memoized("rec", b) != nil {
+			t.Fatal("a memo served for another answer of the same key")
+		}
+		got := g.memoized("rec", a)
+		if got == nil || got.ID != "s1" || got.Device["x-platform"] != "ios" {
+			t.Fatalf("memo of the same answer: %+v", got)
+		}
+		got.ID, got.Device["x-platform"] = "changed", "changed"
+		if again := g.memoized("rec", a); again.ID != "s1" || again.Device["x-platform"] != "ios" {
+			t.Fatalf("a caller's change reached the memo: %+v", again)
+		}
+		c2 := g.newStore(rueidis.CacheStoreOption{}).(*connCache)
+		served(t, c2, rc, "rec", now, "v") // the cache's entry for the key ...
+		g.drop("rec")                      // ... leaves, and the memo with it
+		if g.memoized("rec", a) != nil {
+			t.Fatal("the memo outlived its key's entry")
 		}
 	})
 }

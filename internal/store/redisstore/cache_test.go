@@ -347,3 +347,29 @@ func TestClientCacheRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestClientCacheReadsAreCopies: a caller that changes the session it read
+// (as the core does when it renews one) changes nothing the next read
+// sees, though both come from one cached, decoded record.
+func TestClientCacheReadsAreCopies(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, testAddr(t), nil, redisstore.WithPrefix(testPrefix(t)), redisstore.WithStaleAfter(time.Hour))
+	x := liveSession("u")
+	x.Device = map[string]string{"x-platform": "ios"}
+	if err := s.CreateSession(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		got, err := s.SessionByTokenHash(ctx, x.TokenHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.ExpiresAt.Equal(x.ExpiresAt.Truncate(time.Millisecond)) || got.Device["x-platform"] != "ios" {
+			t.Fatalf("read %d: %+v, changed by the reader before it", i, got)
+		}
+		got.ExpiresAt, got.Device["x-platform"] = time.Time{}, "changed"
+	}
+	if st := s.CacheStats(); st.Hits != 2 {
+		t.Fatalf("%+v, want the last two reads from the cache", st)
+	}
+}

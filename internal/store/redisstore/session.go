@@ -193,41 +193,38 @@ return redis.call('HGETALL', rec)`)
 // find follows a pointer to a record and returns the session if it is the
 // one asked for (match) and live on the store's clock.
 func (s *Sessions) find(ctx context.Context, ptr string, match func(*auth.Session) bool) (*auth.Session, error) {
-	const op = "find session"
-	var m map[string]string
-	var err error
-	switch {
-	case s.cache != nil:
-		var hit bool
-		m, hit, err = s.findCached(ctx, ptr)
-		if errors.Is(err, errRefetch) {
-			m, err = s.follow(ctx, ptr)
-		}
-		if hit {
-			s.cache.hits.Add(1)
-		} else {
-			s.cache.misses.Add(1)
-		}
-	default:
-		m, err = s.follow(ctx, ptr)
-	}
-	if rueidis.IsRedisNil(err) {
+	x, err := s.read(ctx, ptr)
+	if rueidis.IsRedisNil(err) || err == nil && x == nil { // x nil: a dangling pointer
 		return nil, auth.ErrSessionNotFound
 	}
 	if err != nil {
-		return nil, storeErr(op, err)
-	}
-	if len(m) == 0 {
-		return nil, auth.ErrSessionNotFound // a dangling pointer
-	}
-	x, err := decode(m)
-	if err != nil {
-		return nil, auth.Internal(op, err)
+		return nil, storeErr("find session", err)
 	}
 	if !match(x) || x.Expired(s.now()) {
 		return nil, auth.ErrSessionNotFound
 	}
 	return x, nil
+}
+
+// read returns the record a pointer names (nil for none): through the
+// client-side cache when it is on, else from Redis.
+func (s *Sessions) read(ctx context.Context, ptr string) (*auth.Session, error) {
+	if s.cache != nil {
+		x, hit, err := s.readCached(ctx, ptr)
+		if hit {
+			s.cache.hits.Add(1)
+		} else {
+			s.cache.misses.Add(1)
+		}
+		if !errors.Is(err, errRefetch) {
+			return x, err
+		}
+	}
+	m, err := s.follow(ctx, ptr)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(m)
 }
 
 // follow reads the record a pointer names from Redis: one script on a
@@ -243,17 +240,46 @@ func (s *Sessions) follow(ctx context.Context, ptr string) (map[string]string, e
 	return s.c.Do(ctx, s.c.B().Hgetall().Key(rec).Build()).AsStrMap()
 }
 
-// findCached reads the pointer, then the record, through the client-side
-// cache; hit is whether neither needed a round trip.
-func (s *Sessions) findCached(ctx context.Context, ptr string) (m map[string]string, hit bool, err error) {
+// readCached reads the pointer, then the record, through the client-side
+// cache; hit is whether neither needed a round trip. A record answered
+// from the cache again is decoded once (memo).
+func (s *Sessions) readCached(ctx context.Context, ptr string) (x *auth.Session, hit bool, err error) {
 	p := s.c.DoCache(ctx, s.c.B().Get().Key(ptr).Cache(), cacheTTL)
 	rec, err := p.ToString()
 	if err != nil {
 		return nil, p.IsCacheHit(), err
 	}
 	r := s.c.DoCache(ctx, s.c.B().Hgetall().Key(rec).Cache(), cacheTTL)
-	m, err = r.AsStrMap()
-	return m, p.IsCacheHit() && r.IsCacheHit(), err
+	hit = p.IsCacheHit() && r.IsCacheHit()
+	msg, err := r.ToMessage()
+	if err != nil {
+		return nil, hit, err
+	}
+	if r.IsCacheHit() {
+		if x := s.cache.memoized(rec, msg); x != nil {
+			return x, hit, nil
+		}
+	}
+	m, err := msg.AsStrMap()
+	if err != nil {
+		return nil, hit, err
+	}
+	if x, err = decodeRecord(m); err == nil && x != nil && r.IsCacheHit() {
+		s.cache.memoize(rec, msg, x)
+	}
+	return x, hit, err
+}
+
+// decodeRecord decodes a record's fields; nil for no fields (no record).
+func decodeRecord(m map[string]string) (*auth.Session, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	x, err := decode(m)
+	if err != nil {
+		return nil, auth.Internal("decode session", err)
+	}
+	return x, nil
 }
 
 // SessionByTokenHash implements auth.SessionStore.
