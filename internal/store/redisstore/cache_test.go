@@ -193,7 +193,9 @@ func TestClientCacheReadYourWrites(t *testing.T) {
 // TestClientCacheDeleteOnAReachesB: two stores on one Redis (two
 // instances); a session B has cached is refused on B soon after A deletes
 // it. Every read on B that starts StaleBound or more after A's delete
-// answered must refuse; the window until B's first refusal is logged.
+// answered must refuse; the window until B's first refusal is logged. A
+// session B has cached as missing is likewise found soon after A creates
+// it.
 func TestClientCacheDeleteOnAReachesB(t *testing.T) {
 	cachedTargets(t, func(t *testing.T, addr, prefix string) {
 		ctx := context.Background()
@@ -204,7 +206,22 @@ func TestClientCacheDeleteOnAReachesB(t *testing.T) {
 		hits := 0
 		for i := range n {
 			x := liveSession(fmt.Sprintf("u%d", i))
-			if err := a.CreateSession(ctx, x); err != nil {
+			if i%10 == 0 {
+				// B caches that there is no such session; A's create
+				// must reach it as a revoke does.
+				for range 2 {
+					if _, err := b.SessionByTokenHash(ctx, x.TokenHash); auth.ErrorCode(err) != auth.ENotFound {
+						t.Fatalf("before the create: %v", err)
+					}
+				}
+				if err := a.CreateSession(ctx, x); err != nil {
+					t.Fatal(err)
+				}
+				refusedWithin(t, redisstore.StaleBound, func() bool {
+					_, err := b.SessionByTokenHash(ctx, x.TokenHash)
+					return err == nil
+				})
+			} else if err := a.CreateSession(ctx, x); err != nil {
 				t.Fatal(err)
 			}
 			readHit(t, b, x)
@@ -235,7 +252,7 @@ func TestClientCacheDeleteOnAReachesB(t *testing.T) {
 
 // refusedWithin polls refused until it holds and returns how long after
 // the call that happened. It fails the test if a poll that started bound
-// or more after the call did not see the refusal.
+// or more after the call did not see the refusal (or the change).
 func refusedWithin(t *testing.T, bound time.Duration, refused func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
@@ -245,7 +262,7 @@ func refusedWithin(t *testing.T, bound time.Duration, refused func() bool) time.
 			return time.Since(start)
 		}
 		if began.Sub(start) >= bound {
-			t.Fatalf("a read that began %v after the delete still saw the session (bound %v)", began.Sub(start), bound)
+			t.Fatalf("a read that began %v after the write still saw the session as before (bound %v)", began.Sub(start), bound)
 		}
 	}
 }
