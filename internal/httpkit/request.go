@@ -17,16 +17,35 @@ import (
 type ctxKey struct{}
 
 // reqInfo is what Wrap learns about a request, put on its context once.
+// It is the context itself (the request's own, with reqInfo as the value
+// of ctxKey), and holds the response's status writer and request ID
+// header: one allocation per request for all of Wrap's state.
 type reqInfo struct {
+	context.Context
 	id    string
 	ip    string
 	trace string
+
+	sw       statusWriter
+	idHeader [1]string // the X-Request-Id header's value
 }
+
+// Value answers ctxKey with ri, and every other key as the request's own
+// context does.
+func (ri *reqInfo) Value(key any) any {
+	if key == (ctxKey{}) {
+		return ri
+	}
+	return ri.Context.Value(key)
+}
+
+// noInfo is what info returns outside Wrap; never changed.
+var noInfo = &reqInfo{}
 
 func info(ctx context.Context) *reqInfo {
 	v, _ := ctx.Value(ctxKey{}).(*reqInfo)
 	if v == nil {
-		return &reqInfo{}
+		return noInfo
 	}
 	return v
 }
