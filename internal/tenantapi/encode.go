@@ -2,9 +2,11 @@ package tenantapi
 
 import (
 	"encoding/json"
-	"github.com/sessiond/sessiond/internal/httpkit"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // GET /auth/me answers on every page load of a tenant's app, so its body
@@ -23,15 +25,23 @@ func encode(env envelope) ([]byte, error) {
 	if !ok || env.Error != nil {
 		return json.Marshal(env)
 	}
-	b := make([]byte, 0, 1024)
-	b = append(b, `{"meta":{"requestId":`...)
-	b = appendString(b, env.Meta.RequestID)
-	b = append(b, `,"timestamp":`...)
-	b = appendStamp(b, time.Time(env.Meta.Timestamp))
-	b = append(b, `},"data":`...)
+	b := appendEnvelopeHead(make([]byte, 0, 1024), env.Meta)
 	b = a.appendJSON(b)
 	return append(b, '}'), nil
 }
+
+// appendEnvelopeHead appends the envelope's meta and the "data" key;
+// the data and a closing brace complete it.
+func appendEnvelopeHead(b []byte, m meta) []byte {
+	b = append(b, `{"meta":{"requestId":`...)
+	b = appendString(b, m.RequestID)
+	b = append(b, `,"timestamp":`...)
+	b = appendStamp(b, time.Time(m.Timestamp))
+	return append(b, `},"data":`...)
+}
+
+// bodies are the buffers appended answers are written from.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // appendString appends s as json.Marshal writes it.
 func appendString(b []byte, s string) []byte { return httpkit.AppendJSONString(b, s, true) }
@@ -127,10 +137,42 @@ func (s *sessionResponse) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// sortedClientHeaders are clientHeaders in the order JSON objects list
+// them.
+var sortedClientHeaders = slices.Sorted(slices.Values(clientHeaders))
+
 // appendStringMap appends m as a JSON object with sorted keys, or null.
+// A session's device holds client headers alone, which are written in
+// their known order without sorting.
 func appendStringMap(b []byte, m map[string]string) []byte {
 	if m == nil {
 		return append(b, "null"...)
+	}
+	if len(m) <= len(sortedClientHeaders) {
+		n := 0
+		for _, k := range sortedClientHeaders {
+			if _, ok := m[k]; ok {
+				n++
+			}
+		}
+		if n == len(m) {
+			b = append(b, '{')
+			first := true
+			for _, k := range sortedClientHeaders {
+				v, ok := m[k]
+				if !ok {
+					continue
+				}
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = appendString(b, k)
+				b = append(b, ':')
+				b = appendString(b, v)
+			}
+			return append(b, '}')
+		}
 	}
 	keys := make([]string, 0, 8)
 	for k := range m {
