@@ -90,15 +90,33 @@ func (as Auditors) Record(ctx context.Context, e Event) {
 
 type actorKey struct{}
 
+// actorCtx carries an Actor: one allocation on every authenticated
+// request, where context.WithValue would take two (the Actor boxed).
+type actorCtx struct {
+	context.Context
+	a Actor
+}
+
+// Value answers actorKey with c itself.
+func (c *actorCtx) Value(key any) any {
+	if key == (actorKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 // WithActor returns ctx carrying the caller a, for audit events.
 func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+	return &actorCtx{Context: ctx, a: a}
 }
 
 // ActorFrom returns the caller put on ctx by WithActor.
 func ActorFrom(ctx context.Context) (Actor, bool) {
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return a, ok
+	c, ok := ctx.Value(actorKey{}).(*actorCtx)
+	if !ok {
+		return Actor{}, false
+	}
+	return c.a, true
 }
 
 // audit records e when an Auditor is configured, stamping the time and
