@@ -6,8 +6,9 @@ package httpkit
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 
@@ -64,9 +65,14 @@ func ClientIPFrom(ctx context.Context) string { return info(ctx).ip }
 // TraceID returns the trace ID read from the Zap-Trace-Span header, or "".
 func TraceID(ctx context.Context) string { return info(ctx).trace }
 
+// newRequestID returns 96 random bits in hex. A request ID only has to
+// be unique, not secret (a client may choose its own), so it comes from
+// math/rand/v2's per-thread ChaCha8 generator, seeded from the system's
+// entropy, rather than from a system call per request.
 func newRequestID() string {
 	var b [12]byte
-	rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
 	return hex.EncodeToString(b[:])
 }
 
