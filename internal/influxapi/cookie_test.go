@@ -48,6 +48,7 @@ func TestCookieAsNetHTTP(t *testing.T) {
 }
 
 // FuzzCookieAsNetHTTP is TestCookieAsNetHTTP over any one-line header.
+// The seed corpus is in testdata/fuzz/FuzzCookieAsNetHTTP.
 func FuzzCookieAsNetHTTP(f *testing.F) {
 	for _, s := range []string{CookieName + "=abc", CookieName + `="q"`, " ; " + CookieName + " = v ;", CookieName + "=a\\b; " + CookieName + "=c"} {
 		f.Add(s)
