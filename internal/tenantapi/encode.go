@@ -149,30 +149,25 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		return append(b, "null"...)
 	}
 	if len(m) <= len(sortedClientHeaders) {
-		n := 0
+		start, n := len(b), 0
+		b = append(b, '{')
 		for _, k := range sortedClientHeaders {
-			if _, ok := m[k]; ok {
-				n++
+			v, ok := m[k]
+			if !ok {
+				continue
 			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, v)
 		}
 		if n == len(m) {
-			b = append(b, '{')
-			first := true
-			for _, k := range sortedClientHeaders {
-				v, ok := m[k]
-				if !ok {
-					continue
-				}
-				if !first {
-					b = append(b, ',')
-				}
-				first = false
-				b = appendString(b, k)
-				b = append(b, ':')
-				b = appendString(b, v)
-			}
 			return append(b, '}')
 		}
+		b = b[:start] // another key: sorted below
 	}
 	keys := make([]string, 0, 8)
 	for k := range m {
