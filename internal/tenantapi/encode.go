@@ -48,38 +48,8 @@ func appendString(b []byte, s string) []byte { return httpkit.AppendJSONString(b
 
 // appendStamp appends t as a quoted timeLayout time.
 func appendStamp(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		b = append(b, '"')
-		return append(t.AppendFormat(b, timeLayout), '"')
-	}
-	hour, minute, sec := t.Clock()
 	b = append(b, '"')
-	b = appendDigits(b, year, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
-	b = append(b, '-')
-	b = appendDigits(b, day, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	b = append(b, '.')
-	b = appendDigits(b, t.Nanosecond()/int(time.Millisecond), 3)
-	return append(b, 'Z', '"')
-}
-
-// appendDigits appends the n low decimal digits of v, zero-padded.
-func appendDigits(b []byte, v, n int) []byte {
-	var d [4]byte
-	for i := n - 1; i >= 0; i-- {
-		d[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(b, d[:n]...)
+	return append(httpkit.AppendTimeMillis(b, t), '"')
 }
 
 func appendBool(b []byte, v bool) []byte {
