@@ -110,13 +110,26 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return &actorCtx{Context: ctx, a: a}
 }
 
-// ActorFrom returns the caller put on ctx by WithActor.
+// ActorKey is the context key ActorFrom reads. A request's own context
+// may answer it with an ActorHolder, so that a dialect records the caller
+// on that context (httpkit.SetActor) rather than on a new one.
+var ActorKey any = actorKey{}
+
+// ActorHolder is a context value that holds the caller of its request.
+type ActorHolder interface {
+	Actor() (Actor, bool)
+}
+
+// ActorFrom returns the caller put on ctx by WithActor, or held for its
+// request.
 func ActorFrom(ctx context.Context) (Actor, bool) {
-	c, ok := ctx.Value(actorKey{}).(*actorCtx)
-	if !ok {
-		return Actor{}, false
+	switch v := ctx.Value(actorKey{}).(type) {
+	case *actorCtx:
+		return v.a, true
+	case ActorHolder:
+		return v.Actor()
 	}
-	return c.a, true
+	return Actor{}, false
 }
 
 // audit records e when an Auditor is configured, stamping the time and

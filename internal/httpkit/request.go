@@ -29,15 +29,39 @@ type reqInfo struct {
 
 	sw       statusWriter
 	idHeader [1]string // the X-Request-Id header's value
+
+	actor    auth.Actor // the authenticated caller, set by SetActor
+	hasActor bool
 }
 
-// Value answers ctxKey with ri, and every other key as the request's own
-// context does.
+// Value answers ctxKey with ri, auth.ActorKey with ri once SetActor has
+// named the caller, and every other key as the request's own context
+// does.
 func (ri *reqInfo) Value(key any) any {
-	if key == (ctxKey{}) {
+	switch {
+	case key == (ctxKey{}):
+		return ri
+	case key == auth.ActorKey && ri.hasActor:
 		return ri
 	}
 	return ri.Context.Value(key)
+}
+
+// Actor implements auth.ActorHolder.
+func (ri *reqInfo) Actor() (auth.Actor, bool) { return ri.actor, ri.hasActor }
+
+// SetActor names the authenticated caller of r for the core's audit
+// events. On a request Wrap serves, whose context is its own, the caller
+// is kept there and r is returned as it is: no copy of the request and
+// its context on every authenticated call. Otherwise it is
+// r.WithContext(auth.WithActor(...)). Call it from the request's
+// goroutine, before the calls that should see it.
+func SetActor(r *http.Request, a auth.Actor) *http.Request {
+	if ri, ok := r.Context().(*reqInfo); ok {
+		ri.actor, ri.hasActor = a, true
+		return r
+	}
+	return r.WithContext(auth.WithActor(r.Context(), a))
 }
 
 // noInfo is what info returns outside Wrap; never changed.

@@ -185,8 +185,8 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 				h.fail(w, r, err)
 				return
 			}
-			ctx = auth.WithActor(ctx, auth.Actor{UserID: rq.user.ID, TenantID: t.ID, SessionID: rq.session.ID})
-			r = r.WithContext(ctx)
+			r = httpkit.SetActor(r, auth.Actor{UserID: rq.user.ID, TenantID: t.ID, SessionID: rq.session.ID})
+			ctx = r.Context()
 			// Using a still-valid token after a logout signs the user back
 			// in (the reference's rule); logout itself sets logged_out.
 			if rq.status == auth.PresenceLoggedOut && rt.capability != auth.CapLogout {
