@@ -182,6 +182,44 @@ func TestVerifiedCacheWindow(t *testing.T) {
 	}
 }
 
+// TestVerifiedCacheSameHash: an entry answers only its own token: another
+// token, kind or tenant whose key hashes alike misses, and leaves the
+// entry; a put of the other token takes the place.
+func TestVerifiedCacheSameHash(t *testing.T) {
+	now := fixed()
+	h, ten := keyedHandler(t, func() time.Time { return now })
+	k, err := h.svc.SigningKey(context.Background(), ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newVerifiedCache(verifiedCacheSize)
+	mine := keyOf(typAccess, ten.ID, "header.claims.signature")
+	e := cachedToken{v: verified{userID: "u", sessionID: "s", exp: now.Add(time.Hour).Unix()}, from: now.Add(-time.Hour).Unix(), key: k}
+	c.put(mine, e, now)
+	for _, other := range []tokenKey{
+		{h: mine.h, typ: mine.typ, tenantID: mine.tenantID, raw: "header.claims.signaturX"},
+		{h: mine.h, typ: typRefresh, tenantID: mine.tenantID, raw: mine.raw},
+		{h: mine.h, typ: mine.typ, tenantID: "another", raw: mine.raw},
+	} {
+		if v, ok := c.get(other, ten, now); ok {
+			t.Fatalf("%+v answered with %+v, the entry of another token", other, v)
+		}
+		if v, ok := c.get(mine, ten, now); !ok || v != e.v {
+			t.Fatalf("after a miss of the same hash, the token's own entry answers %+v %t", v, ok)
+		}
+	}
+	other := tokenKey{h: mine.h, typ: mine.typ, tenantID: mine.tenantID, raw: "another.token.signature"}
+	e2 := e
+	e2.v.userID = "u2"
+	c.put(other, e2, now)
+	if v, ok := c.get(other, ten, now); !ok || v != e2.v {
+		t.Fatalf("the second token: %+v %t", v, ok)
+	}
+	if _, ok := c.get(mine, ten, now); ok {
+		t.Fatal("the first token still answers after the second took its place")
+	}
+}
+
 // TestVerifiedCacheFill: far more entries than the bound, from several
 // goroutines, leave at most the bound; the newest entries are kept, and
 // a token in use survives any number of others passing through.
