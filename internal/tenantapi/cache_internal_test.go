@@ -221,8 +221,9 @@ func TestVerifiedCacheSameHash(t *testing.T) {
 }
 
 // TestVerifiedCacheFill: far more entries than the bound, from several
-// goroutines, leave at most the bound; the newest entries are kept, and
-// a token in use survives any number of others passing through.
+// goroutines, leave at most the bound; the newest entries of each shard
+// are kept, and a token in use survives any number of others passing
+// through.
 func TestVerifiedCacheFill(t *testing.T) {
 	now := fixed()
 	h, ten := keyedHandler(t, func() time.Time { return now })
@@ -246,27 +247,48 @@ func TestVerifiedCacheFill(t *testing.T) {
 	if n := c.len(); n > bound || n < bound/2 {
 		t.Fatalf("%d entries after 100000 puts, bound %d", n, bound)
 	}
-	// A token used every 64 new tokens (one a shard) is never evicted.
+	// A token used at least once every generation of its shard is never
+	// evicted, whatever passes through the others. (Keys fall in shards
+	// by a hash seeded per process, so the test counts per shard.)
 	hot := keyOf(typAccess, "t", "hot")
+	hotShard := c.shard(hot)
 	c.put(hot, cachedToken{v: verified{userID: "hot", exp: now.Add(time.Hour).Unix()}, key: k}, now)
+	inHot := 0
 	for i := range 100 * bound {
-		c.put(keyOf(typAccess, "t", fmt.Sprint("x", i)), cachedToken{v: verified{exp: now.Add(time.Hour).Unix()}, key: k}, now)
-		if i%verifiedShards == 0 {
+		key := keyOf(typAccess, "t", fmt.Sprint("x", i))
+		c.put(key, cachedToken{v: verified{exp: now.Add(time.Hour).Unix()}, key: k}, now)
+		if c.shard(key) != hotShard {
+			continue
+		}
+		if inHot++; inHot%c.gen == 0 {
 			if v, ok := c.get(hot, ten, now); !ok || v.userID != "hot" {
-				t.Fatalf("the token in use was evicted after %d others", i)
+				t.Fatalf("the token in use was evicted after %d others in its shard", inHot)
 			}
 		}
 	}
 	if n := c.len(); n > bound {
 		t.Fatalf("%d entries, bound %d", n, bound)
 	}
+	// The newest generation of every shard is kept.
 	later := now.Add(2 * time.Hour)
-	for i := range bound / 4 {
-		c.put(keyOf(typAccess, "t", fmt.Sprint("new", i)), cachedToken{v: verified{exp: later.Add(time.Hour).Unix()}, key: k}, later)
+	newest := map[*verifiedShard][]tokenKey{}
+	for i := range bound {
+		key := keyOf(typAccess, "t", fmt.Sprint("new", i))
+		c.put(key, cachedToken{v: verified{exp: later.Add(time.Hour).Unix()}, key: k}, later)
+		sh := c.shard(key)
+		newest[sh] = append(newest[sh], key)
 	}
-	for i := range bound / 4 {
-		if _, ok := c.get(keyOf(typAccess, "t", fmt.Sprint("new", i)), ten, later); !ok {
-			t.Fatalf("new entry %d of %d was dropped", i, bound/4)
+	for sh, keys := range newest {
+		for _, key := range keys[max(0, len(keys)-c.gen):] {
+			sh.mu.RLock()
+			e, ok := sh.cur[key.h]
+			if !ok {
+				e, ok = sh.prev[key.h]
+			}
+			sh.mu.RUnlock()
+			if !ok || !e.is(key) {
+				t.Fatalf("%s, among the newest %d of its shard, was dropped", key.raw, c.gen)
+			}
 		}
 	}
 	if n := c.len(); n > bound {
