@@ -90,15 +90,46 @@ func (as Auditors) Record(ctx context.Context, e Event) {
 
 type actorKey struct{}
 
-// WithActor returns ctx carrying the caller a, for audit events.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+// actorCtx carries an Actor: one allocation on every authenticated
+// request, where context.WithValue would take two (the Actor boxed).
+type actorCtx struct {
+	context.Context
+	a Actor
 }
 
-// ActorFrom returns the caller put on ctx by WithActor.
+// Value answers actorKey with c itself.
+func (c *actorCtx) Value(key any) any {
+	if key == (actorKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// WithActor returns ctx carrying the caller a, for audit events.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return &actorCtx{Context: ctx, a: a}
+}
+
+// ActorKey is the context key ActorFrom reads. A request's own context
+// may answer it with an ActorHolder, so that a dialect records the caller
+// on that context (httpkit.SetActor) rather than on a new one.
+var ActorKey any = actorKey{}
+
+// ActorHolder is a context value that holds the caller of its request.
+type ActorHolder interface {
+	Actor() (Actor, bool)
+}
+
+// ActorFrom returns the caller put on ctx by WithActor, or held for its
+// request.
 func ActorFrom(ctx context.Context) (Actor, bool) {
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return a, ok
+	switch v := ctx.Value(actorKey{}).(type) {
+	case *actorCtx:
+		return v.a, true
+	case ActorHolder:
+		return v.Actor()
+	}
+	return Actor{}, false
 }
 
 // audit records e when an Auditor is configured, stamping the time and

@@ -41,6 +41,7 @@ func (s *Service) EnableEmailFactor(ctx context.Context, tenantID, userID string
 	if err := s.sf.factors.CreateFactor(ctx, f); err != nil {
 		return err
 	}
+	s.userChanged(ctx, tenantID, userID) // the kinds cached with the user
 	s.audit(ctx, Event{Type: EventFactorAdd, TenantID: tenantID, User: userID, Target: f.ID, Outcome: OutcomeSuccess, Detail: string(FactorEmail)})
 	return nil
 }

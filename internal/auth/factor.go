@@ -266,6 +266,65 @@ func (s *Service) Factors(ctx context.Context, tenantID, userID string) ([]*Fact
 	return s.sf.factors.UserFactors(ctx, tenantID, userID)
 }
 
+// FactorKinds is a set of factor kinds.
+type FactorKinds uint8
+
+// factorKindBit is kind's member of FactorKinds (0 for a kind it does not
+// know).
+func factorKindBit(k FactorKind) FactorKinds {
+	switch k {
+	case FactorTOTP:
+		return 1
+	case FactorEmail:
+		return 2
+	case FactorPasskey:
+		return 4
+	}
+	return 0
+}
+
+// Has reports whether k is in the set.
+func (ks FactorKinds) Has(k FactorKind) bool {
+	b := factorKindBit(k)
+	return b != 0 && ks&b == b
+}
+
+// ConfirmedFactorKinds returns the kinds of u's confirmed factors, for an
+// answer that shows them. It reads through the session check's user
+// cache: the kinds are kept with the user, dropped with it by every
+// change to the user's factors (here and, through the change feed, on
+// every instance), and never older than the cache TTL. A sign-in's
+// challenge reads the factors themselves.
+func (s *Service) ConfirmedFactorKinds(ctx context.Context, u *User) (FactorKinds, error) {
+	if !s.factorsOn() {
+		return 0, nil
+	}
+	e, ok := s.usersByID.get(u.ID, s.now())
+	if ok && e.u.TenantID == u.TenantID {
+		if v := e.factors.Load(); v&factorKindsRead != 0 {
+			return FactorKinds(v), nil
+		}
+	} else {
+		e = nil
+	}
+	fs, err := s.sf.factors.UserFactors(ctx, u.TenantID, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	var ks FactorKinds
+	for _, f := range fs {
+		if f.Confirmed {
+			ks |= factorKindBit(f.Kind)
+		}
+	}
+	// A change to the factors made after the read above dropped e from
+	// the cache, so what is stored here is never seen again from there.
+	if e != nil {
+		e.factors.Store(uint32(ks) | factorKindsRead)
+	}
+	return ks, nil
+}
+
 // HasSecondFactor reports whether the user has a confirmed factor.
 func (s *Service) HasSecondFactor(ctx context.Context, u *User) (bool, error) {
 	fs, _, err := s.userMethods(ctx, u)
@@ -328,6 +387,7 @@ func (s *Service) RemoveFactor(ctx context.Context, sess *Session, proof *Proven
 	if err := s.sf.factors.DeleteFactor(ctx, sess.TenantID, id); err != nil {
 		return err
 	}
+	s.userChanged(ctx, sess.TenantID, sess.UserID) // the kinds cached with the user
 	if left == 0 && s.sf.recovery != nil {
 		if err := s.sf.recovery.SetRecoveryCodes(ctx, sess.TenantID, sess.UserID, nil, s.now().UTC()); err != nil {
 			return err
@@ -406,6 +466,7 @@ func (s *Service) ResetSecondFactors(ctx context.Context, tenantID, userID strin
 	if err := s.sf.factors.DeleteUserFactors(ctx, tenantID, userID); err != nil {
 		return 0, err
 	}
+	s.userChanged(ctx, tenantID, userID) // the kinds cached with the user
 	s.audit(ctx, Event{Type: EventFactorRemove, TenantID: tenantID, User: userID, Outcome: OutcomeSuccess, Detail: "every factor, reset by an administrator"})
 	return len(fs), nil
 }

@@ -130,7 +130,9 @@ type Session struct {
 	LastSeen  time.Time
 	IP        string
 	UserAgent string
-	Device    map[string]string
+	// Device may be shared with the store that returned the session:
+	// replace it, never change it in place.
+	Device map[string]string
 }
 
 // Expired reports whether the session has ended at now.

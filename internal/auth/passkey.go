@@ -211,6 +211,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, u *User, rp Rel
 	if err := s.sf.factors.CreateFactor(ctx, f); err != nil {
 		return nil, nil, err
 	}
+	s.userChanged(ctx, u.TenantID, u.ID) // the kinds cached with the user
 	s.audit(ctx, Event{Type: EventFactorAdd, TenantID: u.TenantID, User: u.ID, Target: f.ID, Outcome: OutcomeSuccess, Detail: string(FactorPasskey)})
 	if first {
 		return f, nil, nil

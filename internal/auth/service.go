@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -106,8 +107,8 @@ type Service struct {
 	idTokens      IDTokenVerifier
 	maxSessions   int // live sessions per user; 0: no cap
 
-	usersByID      cache[string, *User]   // the session-check path's users
-	tenantsByID    cache[string, *Tenant] // every request's tenant
+	usersByID      cache[string, *userEntry] // the session-check path's users
+	tenantsByID    cache[string, *Tenant]    // every request's tenant
 	tenantsByToken cache[Hash, *Tenant]
 	keys           signingKeys
 	setupMu        sync.Mutex // one setup at a time in this process
@@ -187,19 +188,32 @@ func (s *Service) Init(ctx context.Context) error {
 	return err
 }
 
+// userEntry is one user in the check path's cache, with what is read
+// about them on a check's answer: the kinds of their confirmed second
+// factors (Rocket.Chat's me lists them on every call), read on first
+// need. They live and go with the entry, so whatever drops the user drops
+// them too, and every change to a user's factors drops the user.
+type userEntry struct {
+	u       *User
+	factors atomic.Uint32 // FactorKinds | factorKindsRead once read
+}
+
+// factorKindsRead marks userEntry.factors as read.
+const factorKindsRead = 1 << 8
+
 // cachedUser returns the user for the session-check path, from the cache
 // when it is fresh enough.
 func (s *Service) cachedUser(ctx context.Context, tenantID, id string) (*User, error) {
 	now := s.now()
-	if u, ok := s.usersByID.get(id, now); ok && u.TenantID == tenantID {
-		return u, nil
+	if e, ok := s.usersByID.get(id, now); ok && e.u.TenantID == tenantID {
+		return e.u, nil
 	}
 	gen := s.usersByID.gen()
 	u, err := s.users.UserByID(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
-	s.usersByID.put(id, u, now, gen)
+	s.usersByID.put(id, &userEntry{u: u}, now, gen)
 	return u, nil
 }
 

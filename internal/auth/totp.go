@@ -118,6 +118,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, tenantID, userID, code string
 	if err := s.sf.factors.UpdateFactor(ctx, cur); err != nil {
 		return nil, err
 	}
+	s.userChanged(ctx, tenantID, userID) // the kinds cached with the user
 	s.audit(ctx, Event{Type: EventFactorAdd, TenantID: tenantID, User: userID, Target: cur.ID, Outcome: OutcomeSuccess, Detail: string(FactorTOTP)})
 	if !first {
 		return nil, nil

@@ -1,7 +1,6 @@
 package httpkit
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -65,13 +64,15 @@ func Wrap(next http.Handler, o WrapOptions) http.Handler {
 		if !acceptID(id) {
 			id = newRequestID()
 		}
-		ri := &reqInfo{id: id, ip: o.Proxies.clientAddr(r)}
+		ri := &reqInfo{Context: r.Context(), id: id, ip: o.Proxies.clientAddr(r)}
 		if span := r.Header.Get("Zap-Trace-Span"); span != "" {
 			ri.trace = traceFromSpan(span)
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
-		w.Header()[RequestIDHeader] = []string{id}
-		sw := &statusWriter{ResponseWriter: w}
+		r = r.WithContext(ri)
+		ri.idHeader[0] = id
+		w.Header()[RequestIDHeader] = ri.idHeader[:]
+		sw := &ri.sw
+		sw.ResponseWriter = w
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

@@ -6,8 +6,9 @@ package httpkit
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 
@@ -17,16 +18,59 @@ import (
 type ctxKey struct{}
 
 // reqInfo is what Wrap learns about a request, put on its context once.
+// It is the context itself (the request's own, with reqInfo as the value
+// of ctxKey), and holds the response's status writer and request ID
+// header: one allocation per request for all of Wrap's state.
 type reqInfo struct {
+	context.Context
 	id    string
 	ip    string
 	trace string
+
+	sw       statusWriter
+	idHeader [1]string // the X-Request-Id header's value
+
+	actor    auth.Actor // the authenticated caller, set by SetActor
+	hasActor bool
 }
+
+// Value answers ctxKey with ri, auth.ActorKey with ri once SetActor has
+// named the caller, and every other key as the request's own context
+// does.
+func (ri *reqInfo) Value(key any) any {
+	switch {
+	case key == (ctxKey{}):
+		return ri
+	case key == auth.ActorKey && ri.hasActor:
+		return ri
+	}
+	return ri.Context.Value(key)
+}
+
+// Actor implements auth.ActorHolder.
+func (ri *reqInfo) Actor() (auth.Actor, bool) { return ri.actor, ri.hasActor }
+
+// SetActor names the authenticated caller of r for the core's audit
+// events. On a request Wrap serves, whose context is its own, the caller
+// is kept there and r is returned as it is: no copy of the request and
+// its context on every authenticated call. Otherwise it is
+// r.WithContext(auth.WithActor(...)). Call it from the request's
+// goroutine, before the calls that should see it.
+func SetActor(r *http.Request, a auth.Actor) *http.Request {
+	if ri, ok := r.Context().(*reqInfo); ok {
+		ri.actor, ri.hasActor = a, true
+		return r
+	}
+	return r.WithContext(auth.WithActor(r.Context(), a))
+}
+
+// noInfo is what info returns outside Wrap; never changed.
+var noInfo = &reqInfo{}
 
 func info(ctx context.Context) *reqInfo {
 	v, _ := ctx.Value(ctxKey{}).(*reqInfo)
 	if v == nil {
-		return &reqInfo{}
+		return noInfo
 	}
 	return v
 }
@@ -45,9 +89,14 @@ func ClientIPFrom(ctx context.Context) string { return info(ctx).ip }
 // TraceID returns the trace ID read from the Zap-Trace-Span header, or "".
 func TraceID(ctx context.Context) string { return info(ctx).trace }
 
+// newRequestID returns 96 random bits in hex. A request ID only has to
+// be unique, not secret (a client may choose its own), so it comes from
+// math/rand/v2's per-thread ChaCha8 generator, seeded from the system's
+// entropy, rather than from a system call per request.
 func newRequestID() string {
 	var b [12]byte
-	rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
 	return hex.EncodeToString(b[:])
 }
 

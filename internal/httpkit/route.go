@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -33,6 +34,25 @@ type router struct {
 	notAllowed func(w http.ResponseWriter, r *http.Request, allow []string)
 	known      map[string][]string
 	badQuery   func(w http.ResponseWriter, r *http.Request, name string)
+	// static keeps the routes whose pattern is one method and one path
+	// without wildcards, by method, Host and path, as ServeMux resolved
+	// them (a host pattern could route another Host elsewhere): such a
+	// request needs no match (routeKey -> *staticRoute, or nil for a path
+	// a nested router resolves). Only registered paths enter, and at most
+	// maxStatic keys: past that (Host headers are the client's to choose)
+	// requests are matched as before.
+	static  sync.Map
+	learned atomic.Int32
+}
+
+// maxStatic bounds a router's learnt static routes.
+const maxStatic = 4096
+
+type routeKey struct{ method, host, path string }
+
+type staticRoute struct {
+	h       http.Handler
+	pattern string
 }
 
 // Routed serves r through mux when a pattern matches it. Otherwise it calls
@@ -56,7 +76,9 @@ func Routed(mux *http.ServeMux, notFound func(w http.ResponseWriter, r *http.Req
 // routing; a redirect to the path with a slash added, which ServeMux
 // decides while routing, is caught on its way out (redirectGuard). The
 // query of a change is checked against its route's pattern before the
-// route runs; only such requests are routed twice.
+// route runs; only such requests are routed twice. A route whose pattern
+// is exactly the request's method and path is kept once ServeMux has
+// chosen it, and the next such request goes straight to it.
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodConnect && unclean(r.URL.EscapedPath()) {
 		rt.notFound(w, r)
@@ -70,11 +92,49 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// A path that needs no unescaping (%2F would be one segment to
+	// ServeMux) and is exactly a static pattern's.
+	plain := r.URL.RawPath == ""
+	if plain {
+		if v, ok := rt.static.Load(routeKey{r.Method, r.Host, r.URL.Path}); ok {
+			if s := v.(*staticRoute); s != nil {
+				r.Pattern = s.pattern
+				s.h.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
 	g := guards.Get().(*redirectGuard)
 	g.ResponseWriter, g.rt, g.r, g.caught = w, rt, r, false
 	rt.mux.ServeHTTP(g, r)
 	*g = redirectGuard{}
 	guards.Put(g)
+	if plain && exactly(r.Pattern, r.Method, r.URL.Path) {
+		rt.learn(r)
+	}
+}
+
+// learn keeps the route of r, whose pattern is exactly its method and
+// path, if it is mux's own and not a nested router's.
+func (rt *router) learn(r *http.Request) {
+	k := routeKey{r.Method, r.Host, r.URL.Path}
+	if _, ok := rt.static.Load(k); ok || rt.learned.Load() >= maxStatic {
+		return
+	}
+	var s *staticRoute
+	if h, p := rt.mux.Handler(r); exactly(p, r.Method, r.URL.Path) {
+		s = &staticRoute{h: h, pattern: p}
+	}
+	if _, loaded := rt.static.LoadOrStore(k, s); !loaded {
+		rt.learned.Add(1)
+	}
+}
+
+// exactly reports whether pattern is "method path" with a path free of
+// wildcards.
+func exactly(pattern, method, p string) bool {
+	return len(pattern) == len(method)+1+len(p) && strings.HasPrefix(pattern, method) &&
+		pattern[len(method)] == ' ' && pattern[len(method)+1:] == p && !strings.Contains(p, "{")
 }
 
 // unclean reports whether ServeMux would redirect p to a cleaned path:

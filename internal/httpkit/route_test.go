@@ -23,6 +23,14 @@ func TestRouted(t *testing.T) {
 	mux.HandleFunc("GET /tree/", ok)
 	mux.HandleFunc("DELETE /items/{id}", ok)
 	mux.HandleFunc("DELETE /items", ok)
+	mux.HandleFunc("GET /x/y", ok)
+	mux.HandleFunc("GET other.example/x/y", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("other host")) })
+	// A router of its own below a prefix: its patterns are not the outer
+	// mux's, whose route for those paths is the prefix.
+	nested := http.NewServeMux()
+	nested.HandleFunc("GET /nested/x", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("nested " + r.Pattern)) })
+	nested.HandleFunc("GET /nested/y", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("nested " + r.Pattern)) })
+	mux.Handle("/nested/", nested)
 	h := httpkit.Routed(mux,
 		func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404); w.Write([]byte("not found")) },
 		func(w http.ResponseWriter, r *http.Request, allow []string) {
@@ -55,10 +63,24 @@ func TestRouted(t *testing.T) {
 		{"DELETE", "/items?all=1&more=2", 400, "bad query more"},
 		{"DELETE", "/items?all%zz=1", 400, "bad query "},
 		{"POST", "/a?" + strings.Repeat("k", 100) + "=1", 400, "bad query "},
+		{"HEAD", "/a", 200, "route GET /a "},
+		{"GET", "/x/y", 200, "route GET /x/y "},
+		{"GET", "/x%2Fy", 404, "not found"}, // one segment to ServeMux, though its path is /x/y
+		{"GET", "http://other.example/x/y", 200, "other host"},
+		{"DELETE", "/items/{id}", 200, "route DELETE /items/{id} {id}"},
+		{"GET", "/nested/x", 200, "nested GET /nested/x"},
+		{"GET", "/nested/y", 200, "nested GET /nested/y"},
 	}
+	// Each request is made twice: the second finds the static routes the
+	// first one learnt, and must be answered alike.
+	tests = append(tests, tests...)
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
-			r := httptest.NewRequest(tt.method, "http://x"+tt.target, nil)
+			target := tt.target
+			if !strings.HasPrefix(target, "http://") {
+				target = "http://x" + target
+			}
+			r := httptest.NewRequest(tt.method, target, nil)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != tt.status || w.Body.String() != tt.body || w.Header().Get("Location") != "" {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 
@@ -148,12 +149,51 @@ func token(r *http.Request) (string, bool) {
 
 // cookie returns the session cookie's value. net/http's parser also reads
 // the whole Set-Cookie string that the Python client sends back.
+//
+// Request.Cookie allocates the cookies it reads; a Cookie header of one
+// line and a few cookies, as every browser and client sends, is read
+// here in place with its rules (readCookies in net/http: the first
+// cookie of the name whose value is valid, quotes stripped). Anything
+// else, where net/http's limit on the number of cookies could apply,
+// goes to Request.Cookie.
 func cookie(r *http.Request) (string, bool) {
-	c, err := r.Cookie(CookieName)
-	if err != nil || c.Value == "" {
-		return "", false
+	lines := r.Header["Cookie"]
+	if len(lines) != 1 || strings.Count(lines[0], ";") >= maxInPlaceCookies {
+		c, err := r.Cookie(CookieName)
+		if err != nil || c.Value == "" {
+			return "", false
+		}
+		return c.Value, true
 	}
-	return c.Value, true
+	line := textproto.TrimString(lines[0])
+	var part string
+	for len(line) > 0 {
+		part, line, _ = strings.Cut(line, ";")
+		name, val, _ := strings.Cut(textproto.TrimString(part), "=")
+		if textproto.TrimString(name) != CookieName {
+			continue
+		}
+		if v, ok := cookieValue(val); ok {
+			return v, v != ""
+		}
+	}
+	return "", false
+}
+
+// maxInPlaceCookies bounds the cookies cookie reads in place.
+const maxInPlaceCookies = 32
+
+// cookieValue is net/http's parseCookieValue with quotes allowed.
+func cookieValue(raw string) (string, bool) {
+	if len(raw) > 1 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		raw = raw[1 : len(raw)-1]
+	}
+	for i := 0; i < len(raw); i++ {
+		if b := raw[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return "", false
+		}
+	}
+	return raw, true
 }
 
 // authenticate finds the caller as InfluxDB does: a Token/Bearer header

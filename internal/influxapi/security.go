@@ -33,7 +33,7 @@ func withActor(r *http.Request, c *caller) *http.Request {
 	if c.token != nil {
 		a.TokenID = c.token.ID
 	}
-	return r.WithContext(auth.WithActor(r.Context(), a))
+	return httpkit.SetActor(r, a)
 }
 
 type lockoutResponse struct {

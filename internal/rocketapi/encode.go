@@ -93,7 +93,7 @@ func str(b []byte, s string) []byte { return httpkit.AppendJSONString(b, s, fals
 // appendISO appends t quoted, as isoTime's MarshalText writes it.
 func appendISO(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, isoLayout)
+	b = httpkit.AppendTimeMillis(b, t)
 	return append(b, '"')
 }
 

@@ -135,7 +135,7 @@ func (h *Handler) handle(mux *http.ServeMux, method, name string, acc access, fn
 				writeError(w, errForbidden)
 				return
 			}
-			r = r.WithContext(auth.WithActor(r.Context(), auth.Actor{UserID: c.user.ID, TenantID: c.user.TenantID, SessionID: c.session.ID}))
+			r = httpkit.SetActor(r, auth.Actor{UserID: c.user.ID, TenantID: c.user.TenantID, SessionID: c.session.ID})
 		}
 		if !h.allow(w, r, key, c) {
 			return

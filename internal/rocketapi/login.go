@@ -197,22 +197,20 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, c *caller) {
 }
 
 // me is newMe with the user's second factors in services: totp and
-// email2fa, each {enabled}, as getUserInfo filters them.
+// email2fa, each {enabled}, as getUserInfo filters them. The core keeps
+// the kinds with the user it caches for the session check.
 func (h *Handler) me(r *http.Request, u *auth.User) meUser {
 	m := newMe(u, r)
-	fs, err := h.svc.Factors(r.Context(), u.TenantID, u.ID)
+	ks, err := h.svc.ConfirmedFactorKinds(r.Context(), u)
 	if err != nil {
 		h.log.Warn("factors of me not read", "user", u.ID, "err", err)
 		return m
 	}
-	for _, f := range fs {
-		switch {
-		case !f.Confirmed:
-		case f.Kind == auth.FactorTOTP:
-			m.Services.TOTP = &enabled{Enabled: true}
-		case f.Kind == auth.FactorEmail:
-			m.Services.Email2FA = &enabled{Enabled: true}
-		}
+	if ks.Has(auth.FactorTOTP) {
+		m.Services.TOTP = &enabled{Enabled: true}
+	}
+	if ks.Has(auth.FactorEmail) {
+		m.Services.Email2FA = &enabled{Enabled: true}
 	}
 	return m
 }

@@ -5,17 +5,18 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // isoTime writes times as Rocket.Chat does: ISO-8601 in UTC with
 // milliseconds, "2023-05-23T16:33:45.202Z".
 type isoTime time.Time
 
-const isoLayout = "2006-01-02T15:04:05.000Z"
+const isoLayout = httpkit.TimeMillis
 
 // MarshalText lets encoding/json quote the time without re-validating it.
 func (t isoTime) MarshalText() ([]byte, error) {
-	return time.Time(t).UTC().AppendFormat(make([]byte, 0, len(isoLayout)), isoLayout), nil
+	return httpkit.AppendTimeMillis(make([]byte, 0, len(isoLayout)), time.Time(t)), nil
 }
 
 type email struct {

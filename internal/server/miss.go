@@ -39,7 +39,7 @@ type mount struct {
 func (a *App) dialectOf(r *http.Request) http.Handler {
 	p := r.URL.Path
 	for _, m := range a.mounts {
-		if p == m.prefix || strings.HasPrefix(p, m.prefix+"/") {
+		if strings.HasPrefix(p, m.prefix) && (len(p) == len(m.prefix) || p[len(m.prefix)] == '/') {
 			return m.h
 		}
 	}

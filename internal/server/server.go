@@ -207,7 +207,19 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	trusted, _ := httpkit.ParseProxies(a.cfg.TrustedProxies) // checked by config.Validate
 	header, _ := httpkit.ProxyHeader(a.cfg.TrustedProxyHeader)
-	return httpkit.Wrap(httpkit.Routed(mux, a.notFound, a.notAllowed), httpkit.WrapOptions{
+	root := httpkit.Routed(mux, a.notFound, a.notAllowed)
+	// A dialect's path goes to it at once: the root would route it there
+	// in any case (by its prefix pattern, or through notFound for a path
+	// it cannot route), after a ServeMux match that costs as much as the
+	// dialect's own.
+	front := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := a.dialectOf(r); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		root.ServeHTTP(w, r)
+	})
+	return httpkit.Wrap(front, httpkit.WrapOptions{
 		Log: a.log, Metrics: a.metrics, Panic: a.panicWriter, AccessLog: a.cfg.AccessLog,
 		Proxies: &httpkit.Proxies{Trusted: trusted, Header: header},
 	})

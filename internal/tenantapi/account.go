@@ -73,10 +73,11 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.fail(w, r, errMissingUser)
 		return
 	}
-	h.respond(w, r, http.StatusOK, &meResponse{
+	me := meResponse{
 		User:    newUserResponse(rq.user, rq.status),
 		Session: newSessionResponse(rq.session, rq.session.ID),
-	})
+	}
+	h.respondMe(w, r, &me)
 }
 
 // handleListSessions is GET /auth/sessions: the user's live sessions,

@@ -182,9 +182,48 @@ func TestVerifiedCacheWindow(t *testing.T) {
 	}
 }
 
+// TestVerifiedCacheSameHash: an entry answers only its own token: another
+// token, kind or tenant whose key hashes alike misses, and leaves the
+// entry; a put of the other token takes the place.
+func TestVerifiedCacheSameHash(t *testing.T) {
+	now := fixed()
+	h, ten := keyedHandler(t, func() time.Time { return now })
+	k, err := h.svc.SigningKey(context.Background(), ten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newVerifiedCache(verifiedCacheSize)
+	mine := keyOf(typAccess, ten.ID, "header.claims.signature")
+	e := cachedToken{v: verified{userID: "u", sessionID: "s", exp: now.Add(time.Hour).Unix()}, from: now.Add(-time.Hour).Unix(), key: k}
+	c.put(mine, e, now)
+	for _, other := range []tokenKey{
+		{h: mine.h, typ: mine.typ, tenantID: mine.tenantID, raw: "header.claims.signaturX"},
+		{h: mine.h, typ: typRefresh, tenantID: mine.tenantID, raw: mine.raw},
+		{h: mine.h, typ: mine.typ, tenantID: "another", raw: mine.raw},
+	} {
+		if v, ok := c.get(other, ten, now); ok {
+			t.Fatalf("%+v answered with %+v, the entry of another token", other, v)
+		}
+		if v, ok := c.get(mine, ten, now); !ok || v != e.v {
+			t.Fatalf("after a miss of the same hash, the token's own entry answers %+v %t", v, ok)
+		}
+	}
+	other := tokenKey{h: mine.h, typ: mine.typ, tenantID: mine.tenantID, raw: "another.token.signature"}
+	e2 := e
+	e2.v.userID = "u2"
+	c.put(other, e2, now)
+	if v, ok := c.get(other, ten, now); !ok || v != e2.v {
+		t.Fatalf("the second token: %+v %t", v, ok)
+	}
+	if _, ok := c.get(mine, ten, now); ok {
+		t.Fatal("the first token still answers after the second took its place")
+	}
+}
+
 // TestVerifiedCacheFill: far more entries than the bound, from several
-// goroutines, leave at most the bound; the newest entries are kept, and
-// a token in use survives any number of others passing through.
+// goroutines, leave at most the bound; the newest entries of each shard
+// are kept, and a token in use survives any number of others passing
+// through.
 func TestVerifiedCacheFill(t *testing.T) {
 	now := fixed()
 	h, ten := keyedHandler(t, func() time.Time { return now })
@@ -208,27 +247,48 @@ func TestVerifiedCacheFill(t *testing.T) {
 	if n := c.len(); n > bound || n < bound/2 {
 		t.Fatalf("%d entries after 100000 puts, bound %d", n, bound)
 	}
-	// A token used every 64 new tokens (one a shard) is never evicted.
+	// A token used at least once every generation of its shard is never
+	// evicted, whatever passes through the others. (Keys fall in shards
+	// by a hash seeded per process, so the test counts per shard.)
 	hot := keyOf(typAccess, "t", "hot")
+	hotShard := c.shard(hot)
 	c.put(hot, cachedToken{v: verified{userID: "hot", exp: now.Add(time.Hour).Unix()}, key: k}, now)
+	inHot := 0
 	for i := range 100 * bound {
-		c.put(keyOf(typAccess, "t", fmt.Sprint("x", i)), cachedToken{v: verified{exp: now.Add(time.Hour).Unix()}, key: k}, now)
-		if i%verifiedShards == 0 {
+		key := keyOf(typAccess, "t", fmt.Sprint("x", i))
+		c.put(key, cachedToken{v: verified{exp: now.Add(time.Hour).Unix()}, key: k}, now)
+		if c.shard(key) != hotShard {
+			continue
+		}
+		if inHot++; inHot%c.gen == 0 {
 			if v, ok := c.get(hot, ten, now); !ok || v.userID != "hot" {
-				t.Fatalf("the token in use was evicted after %d others", i)
+				t.Fatalf("the token in use was evicted after %d others in its shard", inHot)
 			}
 		}
 	}
 	if n := c.len(); n > bound {
 		t.Fatalf("%d entries, bound %d", n, bound)
 	}
+	// The newest generation of every shard is kept.
 	later := now.Add(2 * time.Hour)
-	for i := range bound / 4 {
-		c.put(keyOf(typAccess, "t", fmt.Sprint("new", i)), cachedToken{v: verified{exp: later.Add(time.Hour).Unix()}, key: k}, later)
+	newest := map[*verifiedShard][]tokenKey{}
+	for i := range bound {
+		key := keyOf(typAccess, "t", fmt.Sprint("new", i))
+		c.put(key, cachedToken{v: verified{exp: later.Add(time.Hour).Unix()}, key: k}, later)
+		sh := c.shard(key)
+		newest[sh] = append(newest[sh], key)
 	}
-	for i := range bound / 4 {
-		if _, ok := c.get(keyOf(typAccess, "t", fmt.Sprint("new", i)), ten, later); !ok {
-			t.Fatalf("new entry %d of %d was dropped", i, bound/4)
+	for sh, keys := range newest {
+		for _, key := range keys[max(0, len(keys)-c.gen):] {
+			sh.mu.RLock()
+			e, ok := sh.cur[key.h]
+			if !ok {
+				e, ok = sh.prev[key.h]
+			}
+			sh.mu.RUnlock()
+			if !ok || !e.is(key) {
+				t.Fatalf("%s, among the newest %d of its shard, was dropped", key.raw, c.gen)
+			}
 		}
 	}
 	if n := c.len(); n > bound {
@@ -257,7 +317,21 @@ func TestAppendMatchesJSON(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 2000 {
 		var dev map[string]string
-		if i%5 != 0 {
+		switch {
+		case i%5 == 0:
+		case i%2 == 0:
+			// Client headers, as sessions hold them (written in their
+			// known order), now and then with another key (sorted).
+			dev = map[string]string{}
+			for _, k := range clientHeaders {
+				if r.IntN(4) != 0 {
+					dev[k] = pick(r)
+				}
+			}
+			if r.IntN(4) == 0 {
+				dev[pick(r)] = pick(r)
+			}
+		default:
 			dev = map[string]string{}
 			for range r.IntN(8) {
 				dev[pick(r)] = pick(r)

@@ -13,12 +13,21 @@ import (
 var clientHeaders = []string{"x-locale", "x-country", "x-device-id", "x-client-version", "x-platform", "x-platform-version"}
 
 // Canonical forms of the headers read on every request: Header.Get
-// allocates to canonicalize a lower-case name, never a canonical one.
+// allocates to canonicalize a lower-case name, never a canonical one, and
+// header skips even its check of one.
 var (
 	tenantTokenKey   = http.CanonicalHeaderKey(TenantTokenHeader)
 	userTokenKey     = http.CanonicalHeaderKey(UserTokenHeader)
 	clientHeaderKeys = canonical(clientHeaders)
 )
+
+// header is r.Header.Get(key) for a key in canonical form.
+func header(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 func canonical(names []string) []string {
 	out := make([]string, len(names))
@@ -45,7 +54,7 @@ func readClient(r *http.Request, require, keep bool) (auth.Client, map[string][]
 		bad[name] = append(bad[name], msg)
 	}
 	for i, name := range clientHeaders {
-		v := r.Header.Get(clientHeaderKeys[i])
+		v := header(r, clientHeaderKeys[i])
 		if v == "" {
 			if require {
 				problem(name, "is required")

@@ -2,9 +2,11 @@ package tenantapi
 
 import (
 	"encoding/json"
-	"github.com/sessiond/sessiond/internal/httpkit"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // GET /auth/me answers on every page load of a tenant's app, so its body
@@ -23,53 +25,31 @@ func encode(env envelope) ([]byte, error) {
 	if !ok || env.Error != nil {
 		return json.Marshal(env)
 	}
-	b := make([]byte, 0, 1024)
-	b = append(b, `{"meta":{"requestId":`...)
-	b = appendString(b, env.Meta.RequestID)
-	b = append(b, `,"timestamp":`...)
-	b = appendStamp(b, time.Time(env.Meta.Timestamp))
-	b = append(b, `},"data":`...)
+	b := appendEnvelopeHead(make([]byte, 0, 1024), env.Meta)
 	b = a.appendJSON(b)
 	return append(b, '}'), nil
 }
+
+// appendEnvelopeHead appends the envelope's meta and the "data" key;
+// the data and a closing brace complete it.
+func appendEnvelopeHead(b []byte, m meta) []byte {
+	b = append(b, `{"meta":{"requestId":`...)
+	b = appendString(b, m.RequestID)
+	b = append(b, `,"timestamp":`...)
+	b = appendStamp(b, time.Time(m.Timestamp))
+	return append(b, `},"data":`...)
+}
+
+// bodies are the buffers appended answers are written from.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // appendString appends s as json.Marshal writes it.
 func appendString(b []byte, s string) []byte { return httpkit.AppendJSONString(b, s, true) }
 
 // appendStamp appends t as a quoted timeLayout time.
 func appendStamp(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		b = append(b, '"')
-		return append(t.AppendFormat(b, timeLayout), '"')
-	}
-	hour, minute, sec := t.Clock()
 	b = append(b, '"')
-	b = appendDigits(b, year, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
-	b = append(b, '-')
-	b = appendDigits(b, day, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	b = append(b, '.')
-	b = appendDigits(b, t.Nanosecond()/int(time.Millisecond), 3)
-	return append(b, 'Z', '"')
-}
-
-// appendDigits appends the n low decimal digits of v, zero-padded.
-func appendDigits(b []byte, v, n int) []byte {
-	var d [4]byte
-	for i := n - 1; i >= 0; i-- {
-		d[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(b, d[:n]...)
+	return append(httpkit.AppendTimeMillis(b, t), '"')
 }
 
 func appendBool(b []byte, v bool) []byte {
@@ -127,10 +107,37 @@ func (s *sessionResponse) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// sortedClientHeaders are clientHeaders in the order JSON objects list
+// them.
+var sortedClientHeaders = slices.Sorted(slices.Values(clientHeaders))
+
 // appendStringMap appends m as a JSON object with sorted keys, or null.
+// A session's device holds client headers alone, which are written in
+// their known order without sorting.
 func appendStringMap(b []byte, m map[string]string) []byte {
 	if m == nil {
 		return append(b, "null"...)
+	}
+	if len(m) <= len(sortedClientHeaders) {
+		start, n := len(b), 0
+		b = append(b, '{')
+		for _, k := range sortedClientHeaders {
+			v, ok := m[k]
+			if !ok {
+				continue
+			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, v)
+		}
+		if n == len(m) {
+			return append(b, '}')
+		}
+		b = b[:start] // another key: sorted below
 	}
 	keys := make([]string, 0, 8)
 	for k := range m {

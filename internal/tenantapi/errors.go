@@ -124,11 +124,36 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, env 
 		b, _ = json.Marshal(envelope{Meta: env.Meta, Error: errInternal})
 		status = http.StatusInternalServerError
 	}
+	writeJSON(w, status, b)
+}
+
+// writeJSON writes a JSON body with status.
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	hd := w.Header()
-	hd.Set("Content-Type", "application/json; charset=utf-8")
-	hd.Set("Cache-Control", "no-store")
+	hd["Content-Type"] = jsonContentType
+	hd["Cache-Control"] = noStore
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// Header values shared by every response; net/http only reads them.
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
+
+// respondMe writes the answer to GET /auth/me as respond would, from a
+// pooled buffer.
+func (h *Handler) respondMe(w http.ResponseWriter, r *http.Request, me *meResponse) {
+	bp := bodies.Get().(*[]byte)
+	b := appendEnvelopeHead((*bp)[:0], meta{RequestID: httpkit.RequestID(r.Context()), Timestamp: stamp(h.svc.Now())})
+	b = me.appendJSON(b)
+	b = append(b, '}')
+	writeJSON(w, http.StatusOK, b)
+	if cap(b) <= 16<<10 {
+		*bp = b
+		bodies.Put(bp)
+	}
 }
 
 // respond writes data with status.

@@ -185,8 +185,8 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 				h.fail(w, r, err)
 				return
 			}
-			ctx = auth.WithActor(ctx, auth.Actor{UserID: rq.user.ID, TenantID: t.ID, SessionID: rq.session.ID})
-			r = r.WithContext(ctx)
+			r = httpkit.SetActor(r, auth.Actor{UserID: rq.user.ID, TenantID: t.ID, SessionID: rq.session.ID})
+			ctx = r.Context()
 			// Using a still-valid token after a logout signs the user back
 			// in (the reference's rule); logout itself sets logged_out.
 			if rq.status == auth.PresenceLoggedOut && rt.capability != auth.CapLogout {
@@ -205,7 +205,7 @@ func (h *Handler) endpoint(rt route, next handlerFunc) http.Handler {
 // change feed), so a restriction or a disabled tenant takes effect with
 // the answer that made it.
 func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, error) {
-	tok := r.Header.Get(tenantTokenKey)
+	tok := header(r, tenantTokenKey)
 	if tok == "" {
 		return nil, errMissingTenantToken
 	}
@@ -225,7 +225,7 @@ func (h *Handler) tenant(ctx context.Context, r *http.Request) (*auth.Tenant, er
 // authenticate checks x-token: a well-signed, unexpired access token of
 // this tenant whose core session is still live and whose user is active.
 func (h *Handler) authenticate(ctx context.Context, r *http.Request, rq *request) error {
-	raw := r.Header.Get(userTokenKey)
+	raw := header(r, userTokenKey)
 	if raw == "" {
 		return errMissingUserToken
 	}

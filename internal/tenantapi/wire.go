@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // timeLayout is the reference's timestamp: UTC with milliseconds.
-const timeLayout = "2006-01-02T15:04:05.000Z"
+const timeLayout = httpkit.TimeMillis
 
 // stamp is a time written as timeLayout.
 type stamp time.Time

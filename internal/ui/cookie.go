@@ -208,5 +208,5 @@ func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request) {
 // withActor names the signed-in user on the request context for audit
 // events.
 func withActor(r *http.Request, c *caller) *http.Request {
-	return r.WithContext(auth.WithActor(r.Context(), auth.Actor{UserID: c.user.ID, TenantID: c.user.TenantID, SessionID: c.sess.ID}))
+	return httpkit.SetActor(r, auth.Actor{UserID: c.user.ID, TenantID: c.user.TenantID, SessionID: c.sess.ID})
 }

@@ -281,7 +281,9 @@ func (s *SessionStore) fill(b *sessionBox, e *entry) *auth.Session {
 		// The string shares b's memory, which is never written again.
 		ID: unsafe.String(&b.id[0], len(b.id)), TokenHash: e.hash, UserID: e.owner.key.user, TenantID: e.owner.key.tenant,
 		Origin: s.origins[e.origin], CreatedAt: time.Unix(0, e.created).UTC(), ExpiresAt: time.Unix(0, e.expires).UTC(),
-		LastSeen: time.Unix(0, e.lastSeen).UTC(), IP: e.ip, UserAgent: e.userAgent, Device: maps.Clone(e.device),
+		// The device map is copied in when stored and never changed after
+		// (UpdateSessionClient replaces it): sessions read share it.
+		LastSeen: time.Unix(0, e.lastSeen).UTC(), IP: e.ip, UserAgent: e.userAgent, Device: e.device,
 	}
 	return &b.s
 }
