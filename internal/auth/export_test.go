@@ -32,3 +32,22 @@ func Admitted(h *Hasher, key string) int {
 	}
 	return 0
 }
+
+// OnThread runs fn as the pool runs a hash: with a worker, on a hash
+// thread.
+func OnThread(h *Hasher, fn func()) error {
+	release, err := h.acquire(context.Background(), "")
+	if err != nil {
+		return err
+	}
+	defer release()
+	h.onThread(fn)
+	return nil
+}
+
+// SetThreadIdle sets how long an idle hash thread waits before it ends.
+func SetThreadIdle(h *Hasher, d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.threadIdle = d
+}

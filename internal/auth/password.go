@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,8 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sessiond/sessiond/internal/argon2"
 )
 
 // Argon2Params are the argon2id cost parameters of new hashes.
@@ -90,6 +92,9 @@ func (s *Service) checkPassword(pw, name string) error {
 // oldest request. So a flood from one address costs the others at most
 // one hash of waiting per round, however long its own queue is, while a
 // lone busy client still gets every worker.
+//
+// The hashes themselves run on threads of the pool's own, at a lower
+// priority (hashthread.go).
 type Hasher struct {
 	params  Argon2Params
 	workers int
@@ -103,6 +108,13 @@ type Hasher struct {
 	admitted int
 	clients  map[string]*hashClient // clients with admitted requests
 	turns    []*hashClient          // clients with waiting requests, in turn order
+
+	idle       []*hashThread // threads waiting for work (hashthread.go)
+	threads    int           // threads started and not ended
+	nice       int           // nice value of threads started from now on
+	niceLog    *slog.Logger  // where a failure to set it is logged
+	niceOnce   sync.Once
+	threadIdle time.Duration // how long an idle thread waits for work before it ends
 
 	waits hashWaits // how long admitted requests waited for a worker (hashstats.go)
 }
@@ -140,7 +152,8 @@ func NewHasher(params Argon2Params, workers, queue int) *Hasher {
 	if queue < workers {
 		queue = workers
 	}
-	h := &Hasher{params: params, workers: workers, queue: queue, share: min(queue, max(workers, queue/8)), clients: map[string]*hashClient{}}
+	h := &Hasher{params: params, workers: workers, queue: queue, share: min(queue, max(workers, queue/8)), clients: map[string]*hashClient{},
+		nice: DefaultHashNice, threadIdle: hashThreadIdle}
 	h.dummy = h.hash("sessiond dummy password", make([]byte, 16))
 	return h
 }
@@ -251,7 +264,9 @@ func (h *Hasher) hashFor(ctx context.Context, key, pw string) (string, error) {
 		return "", err
 	}
 	defer release()
-	return h.hash(pw, salt), nil
+	var hash string
+	h.onThread(func() { hash = h.hash(pw, salt) })
+	return hash, nil
 }
 
 func (h *Hasher) hash(pw string, salt []byte) string {
@@ -275,29 +290,35 @@ func (h *Hasher) verifyFor(ctx context.Context, key, hash, pw string) (ok, rehas
 		return false, false, err
 	}
 	defer release()
+	h.onThread(func() { ok, rehash = h.verify(hash, pw) })
+	return ok, rehash, nil
+}
+
+// verify is Verify's work, on a hash thread.
+func (h *Hasher) verify(hash, pw string) (ok, rehash bool) {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
 		ok, weaker := h.verifyArgon2(hash, pw)
-		return ok, ok && weaker, nil
+		return ok, ok && weaker
 	case strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$"):
 		if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost > bcryptMaxCost {
 			// A corrupt hash, or one that would take minutes: refuse it
 			// for the time of a dummy verification.
 			h.verifyArgon2(h.dummy, pw)
-			return false, false, nil
+			return false, false
 		}
 		if len(pw) > bcryptMaxBytes {
 			// bcrypt reads only the first 72 bytes: a longer password
 			// would match the hash of its prefix. It cannot be the one
 			// that was hashed, so it never matches.
 			bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw[:bcryptMaxBytes]))
-			return false, false, nil
+			return false, false
 		}
 		ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
-		return ok, ok, nil
+		return ok, ok
 	}
 	h.verifyArgon2(h.dummy, pw)
-	return false, false, nil
+	return false, false
 }
 
 // bcryptMaxBytes is the most bcrypt reads of a password.
