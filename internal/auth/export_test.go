@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/argon2"
 )
 
 // SetMaxArgon2Memory lowers the memory bound on stored hashes, so that
@@ -41,7 +43,7 @@ func OnThread(h *Hasher, fn func()) error {
 		return err
 	}
 	defer release()
-	h.onThread(fn)
+	h.onThread(func(*argon2.Memory) { fn() })
 	return nil
 }
 

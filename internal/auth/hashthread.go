@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/argon2"
 )
 
 // DefaultHashNice is the nice value of the hash workers' threads: they
@@ -30,11 +32,15 @@ const hashThreadIdle = time.Minute
 // hashThread is one worker thread.
 type hashThread struct {
 	jobs chan *hashJob // capacity 1: handed over while the thread is off the idle list
+	// mem is the argon2 memory of the thread's hashes, kept between them
+	// (up to the pool's own cost), so that a sign-in allocates no 19 MiB
+	// for the garbage collector to reclaim. It goes when the thread ends.
+	mem argon2.Memory
 }
 
 // hashJob is one piece of work for a thread.
 type hashJob struct {
-	fn       func()
+	fn       func(*argon2.Memory)
 	done     chan struct{}
 	panicked any // what fn panicked with, passed on to the caller
 }
@@ -51,7 +57,7 @@ func (h *Hasher) SetNice(nice int, log *slog.Logger) {
 
 // onThread runs fn on a hash thread and returns when it is done. The
 // caller holds a worker (acquire).
-func (h *Hasher) onThread(fn func()) {
+func (h *Hasher) onThread(fn func(*argon2.Memory)) {
 	j := &hashJob{fn: fn, done: make(chan struct{})}
 	h.mu.Lock()
 	if n := len(h.idle); n > 0 {
@@ -83,7 +89,7 @@ func (h *Hasher) thread(j *hashJob, nice int, log *slog.Logger, idleFor time.Dur
 			})
 		}
 	}
-	t := &hashThread{jobs: make(chan *hashJob, 1)}
+	t := &hashThread{jobs: make(chan *hashJob, 1), mem: argon2.Memory{Keep: h.params.MemoryKiB}}
 	idle := time.NewTimer(idleFor)
 	defer idle.Stop()
 	for {
@@ -116,5 +122,5 @@ func (h *Hasher) thread(j *hashJob, nice int, log *slog.Logger, idleFor time.Dur
 // run runs j's work, catching a panic for the caller.
 func (t *hashThread) run(j *hashJob) {
 	defer func() { j.panicked = recover() }()
-	j.fn()
+	j.fn(&t.mem)
 }

@@ -154,7 +154,7 @@ func NewHasher(params Argon2Params, workers, queue int) *Hasher {
 	}
 	h := &Hasher{params: params, workers: workers, queue: queue, share: min(queue, max(workers, queue/8)), clients: map[string]*hashClient{},
 		nice: DefaultHashNice, threadIdle: hashThreadIdle}
-	h.dummy = h.hash("sessiond dummy password", make([]byte, 16))
+	h.dummy = h.hash(nil, "sessiond dummy password", make([]byte, 16))
 	return h
 }
 
@@ -265,13 +265,14 @@ func (h *Hasher) hashFor(ctx context.Context, key, pw string) (string, error) {
 	}
 	defer release()
 	var hash string
-	h.onThread(func() { hash = h.hash(pw, salt) })
+	h.onThread(func(m *argon2.Memory) { hash = h.hash(m, pw, salt) })
 	return hash, nil
 }
 
-func (h *Hasher) hash(pw string, salt []byte) string {
+// hash hashes pw on m, a hash thread's memory (nil: fresh memory).
+func (h *Hasher) hash(m *argon2.Memory, pw string, salt []byte) string {
 	p := h.params
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, 32)
+	key := m.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, 32)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
@@ -290,21 +291,21 @@ func (h *Hasher) verifyFor(ctx context.Context, key, hash, pw string) (ok, rehas
 		return false, false, err
 	}
 	defer release()
-	h.onThread(func() { ok, rehash = h.verify(hash, pw) })
+	h.onThread(func(m *argon2.Memory) { ok, rehash = h.verify(m, hash, pw) })
 	return ok, rehash, nil
 }
 
-// verify is Verify's work, on a hash thread.
-func (h *Hasher) verify(hash, pw string) (ok, rehash bool) {
+// verify is Verify's work, on a hash thread's memory m.
+func (h *Hasher) verify(m *argon2.Memory, hash, pw string) (ok, rehash bool) {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
-		ok, weaker := h.verifyArgon2(hash, pw)
+		ok, weaker := h.verifyArgon2(m, hash, pw)
 		return ok, ok && weaker
 	case strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$"):
 		if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost > bcryptMaxCost {
 			// A corrupt hash, or one that would take minutes: refuse it
 			// for the time of a dummy verification.
-			h.verifyArgon2(h.dummy, pw)
+			h.verifyArgon2(m, h.dummy, pw)
 			return false, false
 		}
 		if len(pw) > bcryptMaxBytes {
@@ -317,7 +318,7 @@ func (h *Hasher) verify(hash, pw string) (ok, rehash bool) {
 		ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 		return ok, ok
 	}
-	h.verifyArgon2(h.dummy, pw)
+	h.verifyArgon2(m, h.dummy, pw)
 	return false, false
 }
 
@@ -338,7 +339,7 @@ func (h *Hasher) dummyFor(ctx context.Context, key, pw string) error {
 	return err
 }
 
-func (h *Hasher) verifyArgon2(hash, pw string) (ok, weaker bool) {
+func (h *Hasher) verifyArgon2(m *argon2.Memory, hash, pw string) (ok, weaker bool) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 {
 		return false, false
@@ -360,7 +361,7 @@ func (h *Hasher) verifyArgon2(hash, pw string) (ok, weaker bool) {
 	if err1 != nil || err2 != nil || len(key) == 0 || len(key) > 128 {
 		return false, false
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
+	got := m.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	weaker = p.MemoryKiB < h.params.MemoryKiB || p.Time < h.params.Time || p.Threads < h.params.Threads
 	return ok, weaker
