@@ -53,3 +53,6 @@ func SetThreadIdle(h *Hasher, d time.Duration) {
 	defer h.mu.Unlock()
 	h.threadIdle = d
 }
+
+// SetRefusePause sets how long a refusal waits before its answer.
+func SetRefusePause(h *Hasher, d time.Duration) { h.pause = d }
