@@ -7,11 +7,14 @@ import (
 )
 
 // The core imports nothing of sessiond's own: stores and dialects depend on
-// it, never the other way round.
+// it, never the other way round. The one exception is internal/argon2, a
+// copy of x/crypto's argon2 that imports nothing of ours either (its deps
+// are listed here too).
 func TestCoreImportsNothingOfOurs(t *testing.T) {
 	const (
 		module = "github.com/sessiond/sessiond/"
 		self   = module + "internal/auth"
+		copied = module + "internal/argon2"
 	)
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -29,6 +32,9 @@ func TestCoreImportsNothingOfOurs(t *testing.T) {
 	for _, dep := range deps {
 		if dep == self {
 			found = true
+			continue
+		}
+		if dep == copied {
 			continue
 		}
 		if strings.HasPrefix(dep, module) {

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/argon2"
 )
 
 // SetMaxArgon2Memory lowers the memory bound on stored hashes, so that
@@ -32,3 +34,25 @@ func Admitted(h *Hasher, key string) int {
 	}
 	return 0
 }
+
+// OnThread runs fn as the pool runs a hash: with a worker, on a hash
+// thread.
+func OnThread(h *Hasher, fn func()) error {
+	release, err := h.acquire(context.Background(), "")
+	if err != nil {
+		return err
+	}
+	defer release()
+	h.onThread(func(*argon2.Memory) { fn() })
+	return nil
+}
+
+// SetThreadIdle sets how long an idle hash thread waits before it ends.
+func SetThreadIdle(h *Hasher, d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.threadIdle = d
+}
+
+// SetRefusePause sets how long a refusal waits before its answer.
+func SetRefusePause(h *Hasher, d time.Duration) { h.pause = d }

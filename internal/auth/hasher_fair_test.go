@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func waitAdmitted(t *testing.T, h *auth.Hasher, key string, n int) {
 }
 
 // One client may hold only its share of the queue: past it, its own
-// requests are refused at once while another client's are admitted.
+// requests are refused while another client's are admitted.
 func TestHasherShareRefusesOneClientOnly(t *testing.T) {
 	h := auth.NewHasher(fastArgon2, 1, 16) // a share of max(1, 16/8) = 2
 	done := make(chan error, 2)
@@ -75,5 +76,46 @@ func TestHasherTakesClientsInTurn(t *testing.T) {
 	}
 	if pos == 0 || pos > 3 {
 		t.Fatalf("the second client's request finished at position %d of %d, want within the first 3", pos, flood+1)
+	}
+}
+
+// A refused request takes no place in the queue, but its answer waits
+// for the pause (an hour here) or the end of its context, so that a
+// client asking again at once does not spin.
+func TestHasherRefusalWaits(t *testing.T) {
+	h := auth.NewHasher(fastArgon2, 1, 16) // a share of 2
+	auth.SetRefusePause(h, time.Hour)
+	// Slower than slowHash: the two must outlast the probe's 100 ms.
+	slower := strings.Replace(slowHash, "m=16384,t=8", "m=32768,t=12", 1)
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := auth.VerifyFor(h, context.Background(), "flood", slower, "pw")
+			done <- err
+		}()
+	}
+	waitAdmitted(t, h, "flood", 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	refused := make(chan error, 1)
+	go func() {
+		_, err := auth.VerifyFor(h, ctx, "flood", slowHash, "pw")
+		refused <- err
+	}()
+	select {
+	case err := <-refused:
+		t.Fatalf("the refusal was answered before its pause or its context ended: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if got := auth.Admitted(h, "flood"); got > 2 {
+		t.Fatalf("a pausing refusal holds a place: %d admitted, want at most 2", got)
+	}
+	cancel()
+	if err := <-refused; !errors.Is(err, auth.ErrHashQueueFull) {
+		t.Fatalf("got %v, want ErrHashQueueFull", err)
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

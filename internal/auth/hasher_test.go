@@ -202,3 +202,23 @@ func TestNewHasherDefaults(t *testing.T) {
 		t.Fatalf("default workers: got %d, want at least 1", got)
 	}
 }
+
+// A hash thread keeps its argon2 memory for its next hash: a second
+// hash at the pool's cost allocates far less than the cost's memory.
+func TestHasherKeepsMemory(t *testing.T) {
+	cost := auth.Argon2Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1}
+	h := auth.NewHasher(cost, 1, 0)
+	if _, err := h.Hash(context.Background(), "first password"); err != nil {
+		t.Fatal(err)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	if _, err := h.Hash(context.Background(), "second password"); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&ms)
+	if grew := ms.TotalAlloc - before; grew >= uint64(cost.MemoryKiB)*1024/2 {
+		t.Fatalf("the second hash allocated %d bytes, want its %d KiB of memory kept from the first", grew, cost.MemoryKiB)
+	}
+}

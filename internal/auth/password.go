@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,8 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sessiond/sessiond/internal/argon2"
 )
 
 // Argon2Params are the argon2id cost parameters of new hashes.
@@ -81,28 +83,45 @@ func (s *Service) checkPassword(pw, name string) error {
 
 // Hasher hashes and verifies passwords in a bounded pool of workers, so
 // that a flood of sign-ins queues up instead of taking every core from
-// session checks. Waiters beyond the queue limit are refused at once.
+// session checks. Waiters beyond the queue limit are refused, without a
+// place in the queue.
 //
 // The pool is fair between clients: every request names its client (the
 // sign-in's address), one client may hold at most a share of the queue
-// (the rest of its requests are refused at once), and a free worker goes
+// (the rest of its requests are refused), and a free worker goes
 // to the clients waiting in turn, one request each, rather than to the
 // oldest request. So a flood from one address costs the others at most
 // one hash of waiting per round, however long its own queue is, while a
 // lone busy client still gets every worker.
+//
+// A refused request takes no place in the queue, but its answer waits
+// refusePause: the hashes run at a lower priority than anything else, and
+// a client that asks again as soon as it is refused would otherwise spend
+// the CPU they need on refusals.
+//
+// The hashes themselves run on threads of the pool's own, at a lower
+// priority (hashthread.go).
 type Hasher struct {
 	params  Argon2Params
 	workers int
-	queue   int    // requests admitted at once, running or waiting
-	share   int    // requests one client may have admitted at once
-	dummy   string // hash verified for unknown users
-	maxMem  uint32 // largest argon2 memory cost a stored hash may ask for, in KiB (0: maxArgon2MemoryKiB)
+	queue   int           // requests admitted at once, running or waiting
+	share   int           // requests one client may have admitted at once
+	dummy   string        // hash verified for unknown users
+	maxMem  uint32        // largest argon2 memory cost a stored hash may ask for, in KiB (0: maxArgon2MemoryKiB)
+	pause   time.Duration // how long a refusal waits before it is answered (refusePause)
 
 	mu       sync.Mutex
 	running  int
 	admitted int
 	clients  map[string]*hashClient // clients with admitted requests
 	turns    []*hashClient          // clients with waiting requests, in turn order
+
+	idle       []*hashThread // threads waiting for work (hashthread.go)
+	threads    int           // threads started and not ended
+	nice       int           // nice value of threads started from now on
+	niceLog    *slog.Logger  // where a failure to set it is logged
+	niceOnce   sync.Once
+	threadIdle time.Duration // how long an idle thread waits for work before it ends
 
 	waits hashWaits // how long admitted requests waited for a worker (hashstats.go)
 }
@@ -140,8 +159,9 @@ func NewHasher(params Argon2Params, workers, queue int) *Hasher {
 	if queue < workers {
 		queue = workers
 	}
-	h := &Hasher{params: params, workers: workers, queue: queue, share: min(queue, max(workers, queue/8)), clients: map[string]*hashClient{}}
-	h.dummy = h.hash("sessiond dummy password", make([]byte, 16))
+	h := &Hasher{params: params, workers: workers, queue: queue, share: min(queue, max(workers, queue/8)), clients: map[string]*hashClient{},
+		nice: DefaultHashNice, threadIdle: hashThreadIdle, pause: refusePause}
+	h.dummy = h.hash(nil, "sessiond dummy password", make([]byte, 16))
 	return h
 }
 
@@ -152,16 +172,25 @@ func (h *Hasher) Workers() int { return h.workers }
 // wait (Retry-After).
 const QueueFullRetry = time.Second
 
+// refusePause is how long a refused request waits before its answer,
+// unless its context ends first: about two hashes at the default cost. A
+// client retrying at once then costs a refusal per pause rather than
+// all the CPU the hashes would use (sign-ins from one address beyond
+// its share, at the bench's 32 connections, went from 4,000 refusals a
+// second and a third of the hash rate to 300 and all of it).
+const refusePause = 50 * time.Millisecond
+
 // acquire admits one request of client key and waits for a worker. The
-// returned func gives the worker back. ErrHashQueueFull when the queue,
-// or the client's share of it, is full. Work of no client (key "": the
-// operator's user management, an address that could not be read) is
-// bounded by the queue alone.
+// returned func gives the worker back. ErrHashQueueFull, after
+// refusePause, when the queue, or the client's share of it, is full. Work
+// of no client (key "": the operator's user management, an address that
+// could not be read) is bounded by the queue alone.
 func (h *Hasher) acquire(ctx context.Context, key string) (func(), error) {
 	h.mu.Lock()
 	c := h.clients[key]
 	if h.admitted >= h.queue || key != "" && c != nil && c.admitted >= h.share {
 		h.mu.Unlock()
+		h.refuse(ctx)
 		return nil, ErrHashQueueFull
 	}
 	if c == nil {
@@ -204,6 +233,19 @@ func (h *Hasher) acquire(ctx context.Context, key string) (func(), error) {
 	// The worker was handed over as the context ended: give it back.
 	h.release(c)
 	return nil, &Error{Code: EUnavailable, Msg: "request cancelled", Err: ctx.Err()}
+}
+
+// refuse waits out the pause of a refusal, or until ctx ends.
+func (h *Hasher) refuse(ctx context.Context) {
+	if h.pause <= 0 || ctx.Err() != nil {
+		return
+	}
+	t := time.NewTimer(h.pause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // release ends one running request of c and hands its worker to the
@@ -251,12 +293,15 @@ func (h *Hasher) hashFor(ctx context.Context, key, pw string) (string, error) {
 		return "", err
 	}
 	defer release()
-	return h.hash(pw, salt), nil
+	var hash string
+	h.onThread(func(m *argon2.Memory) { hash = h.hash(m, pw, salt) })
+	return hash, nil
 }
 
-func (h *Hasher) hash(pw string, salt []byte) string {
+// hash hashes pw on m, a hash thread's memory (nil: fresh memory).
+func (h *Hasher) hash(m *argon2.Memory, pw string, salt []byte) string {
 	p := h.params
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, 32)
+	key := m.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, 32)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
@@ -275,29 +320,35 @@ func (h *Hasher) verifyFor(ctx context.Context, key, hash, pw string) (ok, rehas
 		return false, false, err
 	}
 	defer release()
+	h.onThread(func(m *argon2.Memory) { ok, rehash = h.verify(m, hash, pw) })
+	return ok, rehash, nil
+}
+
+// verify is Verify's work, on a hash thread's memory m.
+func (h *Hasher) verify(m *argon2.Memory, hash, pw string) (ok, rehash bool) {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
-		ok, weaker := h.verifyArgon2(hash, pw)
-		return ok, ok && weaker, nil
+		ok, weaker := h.verifyArgon2(m, hash, pw)
+		return ok, ok && weaker
 	case strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$"):
 		if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost > bcryptMaxCost {
 			// A corrupt hash, or one that would take minutes: refuse it
 			// for the time of a dummy verification.
-			h.verifyArgon2(h.dummy, pw)
-			return false, false, nil
+			h.verifyArgon2(m, h.dummy, pw)
+			return false, false
 		}
 		if len(pw) > bcryptMaxBytes {
 			// bcrypt reads only the first 72 bytes: a longer password
 			// would match the hash of its prefix. It cannot be the one
 			// that was hashed, so it never matches.
 			bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw[:bcryptMaxBytes]))
-			return false, false, nil
+			return false, false
 		}
 		ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
-		return ok, ok, nil
+		return ok, ok
 	}
-	h.verifyArgon2(h.dummy, pw)
-	return false, false, nil
+	h.verifyArgon2(m, h.dummy, pw)
+	return false, false
 }
 
 // bcryptMaxBytes is the most bcrypt reads of a password.
@@ -317,7 +368,7 @@ func (h *Hasher) dummyFor(ctx context.Context, key, pw string) error {
 	return err
 }
 
-func (h *Hasher) verifyArgon2(hash, pw string) (ok, weaker bool) {
+func (h *Hasher) verifyArgon2(m *argon2.Memory, hash, pw string) (ok, weaker bool) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 {
 		return false, false
@@ -339,7 +390,7 @@ func (h *Hasher) verifyArgon2(hash, pw string) (ok, weaker bool) {
 	if err1 != nil || err2 != nil || len(key) == 0 || len(key) > 128 {
 		return false, false
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
+	got := m.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	weaker = p.MemoryKiB < h.params.MemoryKiB || p.Time < h.params.Time || p.Threads < h.params.Threads
 	return ok, weaker

@@ -36,6 +36,7 @@ type Config struct {
 	LogFormat                   string // "text", "json" or "auto" (text on a terminal)
 	AccessLog                   bool   // one info line per HTTP request
 	HashWorkers                 int
+	HashNice                    int // nice value of the hash threads (0: the process's own)
 	PasswordMinLength           int
 	PasswordMaxLength           int
 	EndSessionsOnPasswordChange bool
@@ -99,6 +100,7 @@ func Default() Config {
 		LogFormat:                   "auto",
 		PasswordMinLength:           8,
 		PasswordMaxLength:           72,
+		HashNice:                    auth.DefaultHashNice,
 		EndSessionsOnPasswordChange: true,
 		RocketLoginExpiration:       90 * 24 * time.Hour,
 		RocketRateLimit:             10,
@@ -173,6 +175,9 @@ func (c Config) Validate() error {
 	}
 	if c.HashWorkers < 0 {
 		p = append(p, "hash-workers must not be negative")
+	}
+	if c.HashNice < 0 || c.HashNice > 19 {
+		p = append(p, "hash-nice must be between 0 and 19")
 	}
 	if c.PasswordMinLength < 8 {
 		p = append(p, fmt.Sprintf("password-min-length %d must be at least 8", c.PasswordMinLength))

@@ -147,6 +147,7 @@ func options() []option {
 	add("password-max-length", "passwords.max-length", "longest password accepted, in bytes (72 to 4096)", integer(func(c *Config) *int { return &c.PasswordMaxLength }))
 	add("password-allow-common", "passwords.allow-common", "accept passwords from the list of the 100,000 most common", boolean(func(c *Config) *bool { return &c.PasswordAllowCommon }))
 	add("hash-workers", "passwords.hash-workers", "concurrent password hashes (0: one per CPU)", integer(func(c *Config) *int { return &c.HashWorkers }))
+	add("hash-nice", "passwords.hash-nice", "nice value (0-19) of the threads that hash passwords, so that session checks go first (0: off; Linux)", integer(func(c *Config) *int { return &c.HashNice }))
 	// lockout
 	add("lockout-account-limit", "lockout.account-limit", "sign-in attempts allowed per account in a lockout window (0: off; at most 100)", integer(func(c *Config) *int { return &c.LockoutAccountLimit }))
 	add("lockout-ip-limit", "lockout.ip-limit", "failed sign-ins allowed per client address (IPv6: per /64) in a lockout window (0: off)", integer(func(c *Config) *int { return &c.LockoutIPLimit }))

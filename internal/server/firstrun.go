@@ -42,6 +42,10 @@ func (a *App) logStart() {
 		attrs = append(attrs, "data_dir", a.cfg.DataDir)
 	}
 	a.log.Info("sessiond listening", attrs...)
+	if a.procs[1] > a.procs[0] {
+		a.log.Info("GOMAXPROCS raised by the hash workers, whose threads run at a lower priority", "gomaxprocs", a.procs[1], "was", a.procs[0],
+			"hash_workers", a.svc.HashWorkers(), "hash_nice", a.cfg.HashNice)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	open, err := a.svc.SetupAllowed(ctx)

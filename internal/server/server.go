@@ -47,6 +47,7 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	started time.Time
+	procs   [2]int // GOMAXPROCS before and after raiseProcs (procs.go)
 
 	closeAudit func() error // closes the audit log file
 	stopWatch  func()       // ends the change feed subscription
@@ -99,6 +100,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		auditor = append(auditor, auditLog)
 	}
 	hasher := auth.NewHasher(cost, cfg.HashWorkers, 0)
+	hasher.SetNice(cfg.HashNice, log)
+	procsFrom, procsTo := raiseProcs(hasher.Workers(), cfg.HashNice)
 	metrics.Register(httpkit.HashCollector(hasher.Stats))
 	svc := auth.NewService(auth.Config{
 		Users: st.Users, Tenants: st.Tenants, Tokens: st.Tokens, Sessions: st.Sessions,
@@ -127,7 +130,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, now func() t
 		closeAudit()
 		return nil, fmt.Errorf("initialise: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: metrics, started: now(), closeAudit: closeAudit}
+	a := &App{cfg: cfg, log: log, stores: st, svc: svc, metrics: metrics, started: now(), closeAudit: closeAudit, procs: [2]int{procsFrom, procsTo}}
 	a.watch()
 	a.runCourier(cour)
 	for _, c := range st.Collectors {

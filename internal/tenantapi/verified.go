@@ -111,8 +111,8 @@ func (e *cachedToken) within(now time.Time) bool {
 type verifiedShard struct {
 	mu        sync.RWMutex
 	cur, prev map[uint64]cachedToken // by tokenKey.h
-	puts      int      // inserts into cur
-	_         [64]byte // keeps neighbouring locks off one cache line
+	puts      int                    // inserts into cur
+	_         [64]byte               // keeps neighbouring locks off one cache line
 }
 
 // verifiedCache maps tokenKey to cachedToken: at most size entries, in

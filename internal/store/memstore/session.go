@@ -1,14 +1,20 @@
 // Package memstore keeps sessions in memory: the default, as in InfluxDB,
 // where sessions end at expiry and at restart.
 //
-// Sessions are held in a compact form (times as integers, the public ID as
-// bytes, the origin as a small number, repeated strings shared) with three
-// indexes: by token hash (keyed by its first 8 bytes), by ID and by user. A
-// min-heap of expiry times lets a janitor drop expired sessions in small
-// batches, so neither a request nor the janitor ever walks every session
-// while holding the lock. At a million sessions of ten thousand users the
-// whole holds about 230 bytes of live heap a session (go run ./bench -only 4
-// measures it).
+// Sessions are held in a compact form free of pointers (times as
+// integers, the public ID as bytes, the user, IP, User-Agent and origin
+// as numbers into tables of their own, repeated strings shared), in slabs
+// of 4,096, and referred to by number from three indexes: by token hash
+// (keyed by its first 8 bytes), by ID and by user. None of the slabs, the
+// two maps by hash and ID or the expiry heap holds a pointer, so the
+// garbage collector marks a few thousand objects however many sessions
+// there are, rather than every session at every collection (a million
+// sessions cost 0.7 s of CPU per collection when each was an object of
+// its own). A min-heap of expiry times lets a janitor drop expired
+// sessions in small batches, so neither a request nor the janitor ever
+// walks every session while holding the lock, and a slab whose sessions
+// have all gone is given back. go run ./bench -only 4 measures the live
+// heap a session takes.
 package memstore
 
 import (
@@ -32,24 +38,48 @@ type userKey struct{ tenant, user string }
 // userSessions is one user's entry in the by-user index.
 type userSessions struct {
 	key  userKey
-	list []*entry
+	list []ref
 }
 
-// entry is one session: 121 bytes, in the 128-byte size class. Its fields
-// are ordered so that nothing is lost to padding.
+// ref names an entry: its slab (the high bits) and its place in the slab.
+type ref uint32
+
+const (
+	slabBits = 12
+	slabSize = 1 << slabBits
+)
+
+// entry is one session, 96 bytes, without a pointer. Its fields are
+// ordered so that little is lost to padding.
 type entry struct {
-	hash      auth.Hash
-	created   int64 // Unix nanoseconds
-	expires   int64
-	lastSeen  int64
-	owner     *userSessions
-	ip        string
-	userAgent string
-	device    map[string]string
-	id        [8]byte
-	heapIdx   int32
-	userPos   int32
-	origin    uint8 // index in SessionStore.origins
+	hash     auth.Hash
+	created  int64 // Unix nanoseconds
+	expires  int64
+	lastSeen int64
+	id       [8]byte
+	user     uint32 // in SessionStore.users
+	ip       uint32 // in SessionStore.strs (0: "")
+	ua       uint32 // in SessionStore.strs (0: "")
+	device   uint32 // in SessionStore.devices (0: none)
+	heapIdx  int32
+	userPos  int32
+	origin   uint8 // in SessionStore.origins
+}
+
+// slab holds slabSize entries. Its array goes when its last entry does,
+// and comes back when it is next used.
+type slab struct {
+	e    *[slabSize]entry
+	free []uint16 // places given back
+	next int      // places from next on were never used
+	live int
+	open bool // in SessionStore.open: it has room
+}
+
+// interned is a shared IP or User-Agent string and how many sessions use it.
+type interned struct {
+	s    string
+	refs uint32
 }
 
 // hashKey is the first 8 bytes of a token hash: the key of the by-hash
@@ -62,21 +92,26 @@ func hashKey(h auth.Hash) uint64 { return binary.LittleEndian.Uint64(h[:8]) }
 // usable; call New.
 type SessionStore struct {
 	mu       sync.RWMutex
-	byHash   map[uint64]*entry    // by hashKey
-	overflow map[auth.Hash]*entry // entries whose hashKey another entry holds in byHash
-	byID     map[[8]byte]*entry
-	byUser   map[userKey]*userSessions
-	expiry   expiryHeap
-	strings  map[string]string // interned IPs and User-Agents
-	origins  []auth.Origin     // entry.origin indexes this
+	slabs    []slab
+	open     []uint32          // slabs with room, the last tried first
+	byHash   map[uint64]ref    // by hashKey
+	overflow map[auth.Hash]ref // entries whose hashKey another entry holds in byHash
+	byID     map[[8]byte]ref
+	byUser   map[userKey]uint32 // in users
+	users    []userSessions
+	userFree []uint32
+	expiry   []heapItem // a 4-ary min-heap (heap.go)
+	strs     []interned // strs[0] is ""
+	strIdx   map[string]uint32
+	strFree  []uint32
+	devices  []map[string]string // devices[0] is unused
+	devFree  []uint32
+	origins  []auth.Origin // entry.origin indexes this
 	now      func() time.Time
 
 	stop chan struct{}
 	done chan struct{}
 }
-
-// maxInterned bounds the table of shared IP and User-Agent strings.
-const maxInterned = 1 << 16
 
 // janitorBatch is how many expired sessions one Sweep drops at most, and
 // sweepChunk how many it drops per hold of the lock, so that a session
@@ -94,8 +129,9 @@ func New(now func() time.Time, sweep time.Duration) *SessionStore {
 		now = time.Now
 	}
 	s := &SessionStore{
-		byHash: map[uint64]*entry{}, overflow: map[auth.Hash]*entry{}, byID: map[[8]byte]*entry{}, byUser: map[userKey]*userSessions{},
-		strings: map[string]string{}, now: now, stop: make(chan struct{}), done: make(chan struct{}),
+		byHash: map[uint64]ref{}, overflow: map[auth.Hash]ref{}, byID: map[[8]byte]ref{}, byUser: map[userKey]uint32{},
+		strs: []interned{{}}, strIdx: map[string]uint32{}, devices: []map[string]string{nil},
+		now: now, stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if sweep > 0 {
 		go s.janitor(sweep)
@@ -151,7 +187,7 @@ func (s *SessionStore) sweepChunk(now int64, max int) int {
 	defer s.mu.Unlock()
 	n := 0
 	for n < max && len(s.expiry) > 0 && s.expiry[0].exp <= now {
-		s.remove(s.expiry[0].e)
+		s.remove(s.expiry[0].r)
 		n++
 	}
 	return n
@@ -166,17 +202,116 @@ func parseID(id string) ([8]byte, bool) {
 	return b, err == nil
 }
 
-func (s *SessionStore) intern(v string) string {
+// at returns the entry r names. Callers hold the lock; the pointer is good
+// until the entry is removed.
+func (s *SessionStore) at(r ref) *entry {
+	return &s.slabs[r>>slabBits].e[r&(slabSize-1)]
+}
+
+// alloc takes a free place for an entry. Callers hold the write lock.
+func (s *SessionStore) alloc() ref {
+	for len(s.open) > 0 {
+		i := s.open[len(s.open)-1]
+		sl := &s.slabs[i]
+		var j int
+		switch {
+		case len(sl.free) > 0:
+			j = int(sl.free[len(sl.free)-1])
+			sl.free = sl.free[:len(sl.free)-1]
+		case sl.next < slabSize:
+			j = sl.next
+			sl.next++
+		default:
+			sl.open = false
+			s.open = s.open[:len(s.open)-1]
+			continue
+		}
+		if sl.e == nil {
+			sl.e = new([slabSize]entry)
+		}
+		sl.live++
+		return ref(int(i)<<slabBits | j)
+	}
+	s.slabs = append(s.slabs, slab{open: true})
+	s.open = append(s.open, uint32(len(s.slabs)-1))
+	return s.alloc()
+}
+
+// release gives r's place back, and its slab's memory when it was the
+// slab's last entry. Callers hold the write lock.
+func (s *SessionStore) release(r ref) {
+	i, j := uint32(r>>slabBits), uint16(r&(slabSize-1))
+	sl := &s.slabs[i]
+	sl.e[j] = entry{}
+	sl.live--
+	if sl.live == 0 {
+		sl.e, sl.free, sl.next = nil, nil, 0
+	} else {
+		sl.free = append(sl.free, j)
+	}
+	if !sl.open {
+		sl.open = true
+		s.open = append(s.open, i)
+	}
+}
+
+// intern returns the number of v in the string table, counting one more
+// use. Callers hold the write lock.
+func (s *SessionStore) intern(v string) uint32 {
 	if v == "" {
-		return ""
+		return 0
 	}
-	if w, ok := s.strings[v]; ok {
-		return w
+	if i, ok := s.strIdx[v]; ok {
+		s.strs[i].refs++
+		return i
 	}
-	if len(s.strings) < maxInterned {
-		s.strings[v] = v
+	var i uint32
+	if n := len(s.strFree); n > 0 {
+		i = s.strFree[n-1]
+		s.strFree = s.strFree[:n-1]
+	} else {
+		i = uint32(len(s.strs))
+		s.strs = append(s.strs, interned{})
 	}
-	return v
+	s.strs[i] = interned{s: v, refs: 1}
+	s.strIdx[v] = i
+	return i
+}
+
+// unintern counts one use of string i fewer, dropping it after its last.
+func (s *SessionStore) unintern(i uint32) {
+	if i == 0 {
+		return
+	}
+	x := &s.strs[i]
+	if x.refs--; x.refs == 0 {
+		delete(s.strIdx, x.s)
+		*x = interned{}
+		s.strFree = append(s.strFree, i)
+	}
+}
+
+// setDevice stores a copy of m (none when nil) and returns its number.
+func (s *SessionStore) setDevice(m map[string]string) uint32 {
+	if m == nil {
+		return 0
+	}
+	m = maps.Clone(m)
+	if n := len(s.devFree); n > 0 {
+		i := s.devFree[n-1]
+		s.devFree = s.devFree[:n-1]
+		s.devices[i] = m
+		return i
+	}
+	s.devices = append(s.devices, m)
+	return uint32(len(s.devices) - 1)
+}
+
+func (s *SessionStore) dropDevice(i uint32) {
+	if i != 0 {
+		s.devices[i] = nil
+		s.devFree = append(s.devFree, i)
+	}
 }
 
 // originIndex returns the number of an origin, adding it to the table.
@@ -193,14 +328,15 @@ func (s *SessionStore) originIndex(o auth.Origin) (uint8, bool) {
 }
 
 // byHashLookup finds the entry of a token hash. Callers hold the lock.
-func (s *SessionStore) byHashLookup(h auth.Hash) *entry {
-	if e := s.byHash[hashKey(h)]; e != nil && e.hash == h {
-		return e
+func (s *SessionStore) byHashLookup(h auth.Hash) (ref, bool) {
+	if r, ok := s.byHash[hashKey(h)]; ok && s.at(r).hash == h {
+		return r, true
 	}
 	if len(s.overflow) == 0 {
-		return nil
+		return 0, false
 	}
-	return s.overflow[h]
+	r, ok := s.overflow[h]
+	return r, ok
 }
 
 // CreateSession implements auth.SessionStore.
@@ -214,7 +350,7 @@ func (s *SessionStore) CreateSession(_ context.Context, in *auth.Session) error 
 	if _, dup := s.byID[id]; dup {
 		return auth.Errorf(auth.EConflict, "session exists")
 	}
-	if s.byHashLookup(in.TokenHash) != nil {
+	if _, dup := s.byHashLookup(in.TokenHash); dup {
 		return auth.Errorf(auth.EConflict, "session exists")
 	}
 	origin, ok := s.originIndex(in.Origin)
@@ -222,49 +358,70 @@ func (s *SessionStore) CreateSession(_ context.Context, in *auth.Session) error 
 		return auth.Errorf(auth.EInvalid, "too many session origins")
 	}
 	k := userKey{in.TenantID, in.UserID}
-	us := s.byUser[k]
-	if us == nil {
-		us = &userSessions{key: k}
-		s.byUser[k] = us
+	u, ok := s.byUser[k]
+	if !ok {
+		if n := len(s.userFree); n > 0 {
+			u = s.userFree[n-1]
+			s.userFree = s.userFree[:n-1]
+		} else {
+			u = uint32(len(s.users))
+			s.users = append(s.users, userSessions{})
+		}
+		s.users[u].key = k
+		s.byUser[k] = u
 	}
-	e := &entry{
-		hash: in.TokenHash, id: id, owner: us, origin: origin,
+	us := &s.users[u]
+	r := s.alloc()
+	*s.at(r) = entry{
+		hash: in.TokenHash, id: id, user: u, origin: origin,
 		created: in.CreatedAt.UnixNano(), expires: in.ExpiresAt.UnixNano(), lastSeen: in.LastSeen.UnixNano(),
-		ip: s.intern(in.IP), userAgent: s.intern(in.UserAgent), device: maps.Clone(in.Device),
+		ip: s.intern(in.IP), ua: s.intern(in.UserAgent), device: s.setDevice(in.Device),
 		userPos: int32(len(us.list)),
 	}
-	us.list = append(us.list, e)
-	if hk := hashKey(e.hash); s.byHash[hk] == nil {
-		s.byHash[hk] = e
+	us.list = append(us.list, r)
+	if hk := hashKey(in.TokenHash); !s.hasKey(hk) {
+		s.byHash[hk] = r
 	} else {
-		s.overflow[e.hash] = e
+		s.overflow[in.TokenHash] = r
 	}
-	s.byID[id] = e
-	s.expiry.push(e)
+	s.byID[id] = r
+	s.push(r)
 	return nil
 }
 
-// remove drops e from every index. Callers hold the write lock.
-func (s *SessionStore) remove(e *entry) {
-	if len(s.overflow) > 0 && s.overflow[e.hash] == e {
+func (s *SessionStore) hasKey(hk uint64) bool {
+	_, ok := s.byHash[hk]
+	return ok
+}
+
+// remove drops r from every index and gives its place back. Callers hold
+// the write lock.
+func (s *SessionStore) remove(r ref) {
+	e := s.at(r)
+	if o, ok := s.overflow[e.hash]; ok && o == r { // a lookup only when there is an overflow
 		delete(s.overflow, e.hash)
 	} else {
 		delete(s.byHash, hashKey(e.hash))
 	}
 	delete(s.byID, e.id)
-	s.expiry.remove(int(e.heapIdx))
-	us := e.owner
+	s.heapRemove(int(e.heapIdx))
+	us := &s.users[e.user]
 	last := len(us.list) - 1
 	moved := us.list[last]
 	us.list[e.userPos] = moved
-	moved.userPos = e.userPos
-	us.list[last] = nil
+	s.at(moved).userPos = e.userPos
 	us.list = us.list[:last]
 	if len(us.list) == 0 {
 		delete(s.byUser, us.key)
+		*us = userSessions{}
+		s.userFree = append(s.userFree, e.user)
 	} else if cap(us.list) > 16 && len(us.list) < cap(us.list)/4 {
 		us.list = slices.Clip(us.list)
 	}
+	s.unintern(e.ip)
+	s.unintern(e.ua)
+	s.dropDevice(e.device)
+	s.release(r)
 }
 
 // sessionBox is a Session together with the bytes of its ID string, so
@@ -277,13 +434,14 @@ type sessionBox struct {
 // fill writes e into b. Callers hold the lock.
 func (s *SessionStore) fill(b *sessionBox, e *entry) *auth.Session {
 	hex.Encode(b.id[:], e.id[:])
+	k := s.users[e.user].key
 	b.s = auth.Session{
 		// The string shares b's memory, which is never written again.
-		ID: unsafe.String(&b.id[0], len(b.id)), TokenHash: e.hash, UserID: e.owner.key.user, TenantID: e.owner.key.tenant,
+		ID: unsafe.String(&b.id[0], len(b.id)), TokenHash: e.hash, UserID: k.user, TenantID: k.tenant,
 		Origin: s.origins[e.origin], CreatedAt: time.Unix(0, e.created).UTC(), ExpiresAt: time.Unix(0, e.expires).UTC(),
 		// The device map is copied in when stored and never changed after
 		// (UpdateSessionClient replaces it): sessions read share it.
-		LastSeen: time.Unix(0, e.lastSeen).UTC(), IP: e.ip, UserAgent: e.userAgent, Device: e.device,
+		LastSeen: time.Unix(0, e.lastSeen).UTC(), IP: s.strs[e.ip].s, UserAgent: s.strs[e.ua].s, Device: s.devices[e.device],
 	}
 	return &b.s
 }
@@ -291,22 +449,26 @@ func (s *SessionStore) fill(b *sessionBox, e *entry) *auth.Session {
 // session returns e as a new Session. Callers hold the lock.
 func (s *SessionStore) session(e *entry) *auth.Session { return s.fill(new(sessionBox), e) }
 
-func (s *SessionStore) live(e *entry) bool { return e != nil && e.expires > s.now().UnixNano() }
+func (s *SessionStore) live(e *entry) bool { return e.expires > s.now().UnixNano() }
 
 // SessionByTokenHash implements auth.SessionStore. An expired session met
 // here is dropped at once rather than left for the janitor.
 func (s *SessionStore) SessionByTokenHash(_ context.Context, h auth.Hash) (*auth.Session, error) {
 	s.mu.RLock()
-	e := s.byHashLookup(h)
+	r, ok := s.byHashLookup(h)
+	if !ok {
+		s.mu.RUnlock()
+		return nil, auth.ErrSessionNotFound
+	}
+	e := s.at(r)
 	if s.live(e) {
 		out := s.session(e)
 		s.mu.RUnlock()
 		return out, nil
 	}
+	id := e.id
 	s.mu.RUnlock()
-	if e != nil {
-		s.dropExpired(e)
-	}
+	s.dropExpired(r, id)
 	return nil, auth.ErrSessionNotFound
 }
 
@@ -318,63 +480,78 @@ func (s *SessionStore) SessionByID(_ context.Context, id string) (*auth.Session,
 		return nil, auth.ErrSessionNotFound
 	}
 	s.mu.RLock()
-	e := s.byID[b]
-	if s.live(e) {
+	r, ok := s.byID[b]
+	if !ok {
+		s.mu.RUnlock()
+		return nil, auth.ErrSessionNotFound
+	}
+	if e := s.at(r); s.live(e) {
 		out := s.session(e)
 		s.mu.RUnlock()
 		return out, nil
 	}
 	s.mu.RUnlock()
-	if e != nil {
-		s.dropExpired(e)
-	}
+	s.dropExpired(r, b)
 	return nil, auth.ErrSessionNotFound
 }
 
-// dropExpired removes e if it is still stored and has expired, for a
-// lookup that met it.
-func (s *SessionStore) dropExpired(e *entry) {
+// dropExpired removes the session of ID id at r if it is still stored
+// there and has expired, for a lookup that met it.
+func (s *SessionStore) dropExpired(r ref, id [8]byte) {
 	s.mu.Lock()
-	if s.byID[e.id] == e && !s.live(e) {
-		s.remove(e)
+	if cur, ok := s.byID[id]; ok && cur == r && !s.live(s.at(r)) {
+		s.remove(r)
 	}
 	s.mu.Unlock()
 }
 
-// TouchSession implements auth.SessionStore.
-func (s *SessionStore) TouchSession(_ context.Context, id string, lastSeen, expiresAt time.Time) error {
+// liveByID returns the live entry of ID id. Callers hold the lock.
+func (s *SessionStore) liveByID(id string) *entry {
 	b, ok := parseID(id)
 	if !ok {
-		return auth.ErrSessionNotFound
+		return nil
 	}
+	r, ok := s.byID[b]
+	if !ok {
+		return nil
+	}
+	if e := s.at(r); s.live(e) {
+		return e
+	}
+	return nil
+}
+
+// TouchSession implements auth.SessionStore.
+func (s *SessionStore) TouchSession(_ context.Context, id string, lastSeen, expiresAt time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.byID[b]
-	if !s.live(e) {
+	e := s.liveByID(id)
+	if e == nil {
 		return auth.ErrSessionNotFound
 	}
 	e.lastSeen = lastSeen.UnixNano()
 	if exp := expiresAt.UnixNano(); exp != e.expires {
 		e.expires = exp
-		s.expiry.fix(int(e.heapIdx), heapItem{exp, e})
+		i := int(e.heapIdx)
+		s.fix(i, heapItem{exp, s.expiry[i].r})
 	}
 	return nil
 }
 
 // UpdateSessionClient implements auth.SessionStore.
 func (s *SessionStore) UpdateSessionClient(_ context.Context, id string, seen time.Time, c auth.Client) error {
-	b, ok := parseID(id)
-	if !ok {
-		return auth.ErrSessionNotFound
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.byID[b]
-	if !s.live(e) {
+	e := s.liveByID(id)
+	if e == nil {
 		return auth.ErrSessionNotFound
 	}
 	e.lastSeen = seen.UnixNano()
-	e.ip, e.userAgent, e.device = s.intern(c.IP), s.intern(c.UserAgent), maps.Clone(c.Device)
+	ip, ua := s.intern(c.IP), s.intern(c.UserAgent) // before the old ones go, which may be the same
+	s.unintern(e.ip)
+	s.unintern(e.ua)
+	s.dropDevice(e.device)
+	e.ip, e.ua, e.device = ip, ua, s.setDevice(c.Device)
 	return nil
 }
 
@@ -386,24 +563,24 @@ func (s *SessionStore) DeleteSession(_ context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.byID[b]
-	if e == nil {
+	r, ok := s.byID[b]
+	if !ok {
 		return auth.ErrSessionNotFound
 	}
-	s.remove(e)
+	s.remove(r)
 	return nil
 }
 
 // UserSessions implements auth.SessionStore.
 func (s *SessionStore) UserSessions(_ context.Context, tenantID, userID string) ([]*auth.Session, error) {
 	s.mu.RLock()
-	us := s.byUser[userKey{tenantID, userID}]
 	var out []*auth.Session
-	if us != nil {
-		out = make([]*auth.Session, 0, len(us.list))
-		boxes := make([]sessionBox, len(us.list))
-		for _, e := range us.list {
-			if s.live(e) {
+	if u, ok := s.byUser[userKey{tenantID, userID}]; ok {
+		list := s.users[u].list
+		out = make([]*auth.Session, 0, len(list))
+		boxes := make([]sessionBox, len(list))
+		for _, r := range list {
+			if e := s.at(r); s.live(e) {
 				out = append(out, s.fill(&boxes[len(out)], e))
 			}
 		}
@@ -423,8 +600,8 @@ func (s *SessionStore) UserSessions(_ context.Context, tenantID, userID string) 
 func (s *SessionStore) CountUserSessions(_ context.Context, tenantID, userID string) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if us := s.byUser[userKey{tenantID, userID}]; us != nil {
-		return len(us.list), nil
+	if u, ok := s.byUser[userKey{tenantID, userID}]; ok {
+		return len(s.users[u].list), nil
 	}
 	return 0, nil
 }
@@ -433,24 +610,29 @@ func (s *SessionStore) CountUserSessions(_ context.Context, tenantID, userID str
 func (s *SessionStore) DeleteUserSessions(_ context.Context, tenantID, userID, except string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	us := s.byUser[userKey{tenantID, userID}]
-	if us == nil {
+	u, ok := s.byUser[userKey{tenantID, userID}]
+	if !ok {
 		return 0, nil
 	}
 	keep, _ := parseID(except)
 	n := 0
-	for i := len(us.list) - 1; i >= 0; i-- {
-		if i >= len(us.list) {
+	// Removing swaps the list's last entry into the removed one's place,
+	// so walking from the end meets each entry once. The user's slot is
+	// cleared with its last session, and no other user takes it meanwhile.
+	for i := len(s.users[u].list) - 1; i >= 0; i-- {
+		list := s.users[u].list
+		if i >= len(list) {
 			continue
 		}
-		e := us.list[i]
+		r := list[i]
+		e := s.at(r)
 		if except != "" && e.id == keep {
 			continue
 		}
 		if s.live(e) {
 			n++
 		}
-		s.remove(e)
+		s.remove(r)
 	}
 	return n, nil
 }
@@ -460,8 +642,9 @@ func (s *SessionStore) DeleteUserSessions(_ context.Context, tenantID, userID, e
 func (s *SessionStore) ListSessions(_ context.Context, f auth.SessionFilter) ([]*auth.Session, error) {
 	s.mu.RLock()
 	var out []*auth.Session
-	for _, e := range s.byID {
-		if f.TenantID != "" && e.owner.key.tenant != f.TenantID || !s.live(e) {
+	for _, r := range s.byID {
+		e := s.at(r)
+		if f.TenantID != "" && s.users[e.user].key.tenant != f.TenantID || !s.live(e) {
 			continue
 		}
 		if f.After != "" && hex.EncodeToString(e.id[:]) <= f.After {
@@ -482,83 +665,4 @@ func (s *SessionStore) CountSessions(context.Context) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.byID), nil
-}
-
-// expiryHeap is a 4-ary min-heap of expiry times, soonest first. Each
-// item carries its time, so ordering never reads an entry, and a node's four
-// children share one cache line: removing the soonest of a million sessions
-// touches about ten lines rather than forty scattered entries.
-type expiryHeap []heapItem
-
-type heapItem struct {
-	exp int64 // the entry's expiry, Unix nanoseconds
-	e   *entry
-}
-
-func (h expiryHeap) set(i int, it heapItem) {
-	h[i] = it
-	it.e.heapIdx = int32(i)
-}
-
-func (h *expiryHeap) push(e *entry) {
-	*h = append(*h, heapItem{})
-	h.up(len(*h)-1, heapItem{e.expires, e})
-}
-
-// remove drops the item at i.
-func (h *expiryHeap) remove(i int) {
-	old := *h
-	last := len(old) - 1
-	moved := old[last]
-	old[last] = heapItem{}
-	*h = old[:last]
-	if i == last {
-		return
-	}
-	h.fix(i, moved)
-}
-
-// fix puts it at i, where the heap may be out of order.
-func (h expiryHeap) fix(i int, it heapItem) {
-	if i > 0 && it.exp < h[(i-1)/4].exp {
-		h.up(i, it)
-	} else {
-		h.down(i, it)
-	}
-}
-
-// up moves it from hole i towards the root.
-func (h expiryHeap) up(i int, it heapItem) {
-	for i > 0 {
-		p := (i - 1) / 4
-		if h[p].exp <= it.exp {
-			break
-		}
-		h.set(i, h[p])
-		i = p
-	}
-	h.set(i, it)
-}
-
-// down moves it from hole i towards the leaves.
-func (h expiryHeap) down(i int, it heapItem) {
-	n := len(h)
-	for {
-		first := 4*i + 1
-		if first >= n {
-			break
-		}
-		m := first
-		for c := first + 1; c < first+4 && c < n; c++ {
-			if h[c].exp < h[m].exp {
-				m = c
-			}
-		}
-		if it.exp <= h[m].exp {
-			break
-		}
-		h.set(i, h[m])
-		i = m
-	}
-	h.set(i, it)
 }
