@@ -66,7 +66,6 @@ func (h *Hasher) onThread(fn func(*argon2.Memory)) {
 		h.mu.Unlock()
 		t.jobs <- j
 	} else {
-		h.threads++
 		nice, log, idle := h.nice, h.niceLog, h.threadIdle
 		h.mu.Unlock()
 		go h.thread(j, nice, log, idle)
@@ -108,7 +107,6 @@ func (h *Hasher) thread(j *hashJob, nice int, log *slog.Logger, idleFor time.Dur
 		for i, x := range h.idle {
 			if x == t {
 				h.idle = append(h.idle[:i], h.idle[i+1:]...)
-				h.threads--
 				h.mu.Unlock()
 				return
 			}

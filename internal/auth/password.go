@@ -117,7 +117,6 @@ type Hasher struct {
 	turns    []*hashClient          // clients with waiting requests, in turn order
 
 	idle       []*hashThread // threads waiting for work (hashthread.go)
-	threads    int           // threads started and not ended
 	nice       int           // nice value of threads started from now on
 	niceLog    *slog.Logger  // where a failure to set it is logged
 	niceOnce   sync.Once

@@ -8,9 +8,9 @@
 // (keyed by its first 8 bytes), by ID and by user. None of the slabs, the
 // two maps by hash and ID or the expiry heap holds a pointer, so the
 // garbage collector marks a few thousand objects however many sessions
-// there are, rather than every session at every collection (a million
-// sessions cost 0.7 s of CPU per collection when each was an object of
-// its own). A min-heap of expiry times lets a janitor drop expired
+// there are, rather than every session at every collection (BenchmarkGC:
+// with a million sessions, 0.06 s of CPU per collection, against half a
+// second when each session was an object of its own). A min-heap of expiry times lets a janitor drop expired
 // sessions in small batches, so neither a request nor the janitor ever
 // walks every session while holding the lock, and a slab whose sessions
 // have all gone is given back. go run ./bench -only 4 measures the live
