@@ -44,6 +44,9 @@ func TestHelpAtEveryLevel(t *testing.T) {
 		{[]string{"user", "create"}, []string{"--name", "--password"}, []string{"--id"}},
 		{[]string{"session", "list"}, []string{"--user-id", "--user"}, []string{"--all"}},
 		{[]string{"session", "revoke"}, []string{"--id", "--user", "--all", "--all-tenants"}, []string{"--password"}},
+		{[]string{"tenant", "set-password"}, []string{"--id", "--name", "--user-id", "--user", "--password"}, []string{"--all"}},
+		{[]string{"tenant", "restrict"}, []string{"--id", "--name", "--user-id", "--user", "--capabilities"}, []string{"--password"}},
+		{[]string{"tenant", "template"}, []string{"--id", "--name", "--purpose"}, []string{"--user"}},
 		{[]string{"serve"}, []string{"--http-bind-address", "--log-format", "--config", "SESSIOND_STORE_FILE"}, []string{"--token"}},
 	} {
 		_, out, _ := runCLI(nil, append(tc.path, "--help")...)

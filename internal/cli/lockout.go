@@ -63,7 +63,7 @@ func lockoutCmd(env Env) *cobra.Command {
 	})
 
 	var key, ip string
-	var ref userRef
+	ref := userRef{idFlag: "user-id", nameFlag: "name"}
 	var all bool
 	clear := leaf("clear (--key KEY | --user-id ID | --name NAME | --ip ADDR | --all)", "clear lockouts", func(cmd *cobra.Command) error {
 		ctx := cmd.Context()
@@ -88,10 +88,10 @@ func lockoutCmd(env Env) *cobra.Command {
 				return fmt.Errorf("%q is not an IP address", ip)
 			}
 			key = k
-		case ref.id != "" || ref.name != "":
+		case ref.given():
 			// Lockouts are kept per login as typed (the user's name, and
 			// their email): clear every one the server says is theirs.
-			u, err := c.user(ctx, ref)
+			u, err := c.user(ctx, "", ref)
 			if err != nil {
 				return err
 			}

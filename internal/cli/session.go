@@ -30,8 +30,8 @@ func sessionCmd(env Env) *cobra.Command {
 	list := leaf("list [--user-id ID | --user NAME]", "list live sessions, with their users' names", func(cmd *cobra.Command) error {
 		ctx := cmd.Context()
 		q := url.Values{"limit": {"100"}}
-		if listRef.id != "" || listRef.name != "" {
-			u, err := c.user(ctx, listRef)
+		if listRef.given() {
+			u, err := c.user(ctx, "", listRef)
 			if err != nil {
 				return err
 			}
@@ -69,8 +69,7 @@ func sessionCmd(env Env) *cobra.Command {
 		}
 		return tw.Flush()
 	})
-	list.Flags().StringVar(&listRef.id, "user-id", "", "only this user's sessions, by user ID")
-	list.Flags().StringVar(&listRef.name, "user", "", "only this user's sessions, by user name")
+	listRef.userFlags(list.Flags(), "only this user's sessions")
 
 	var id string
 	var ref userRef
@@ -78,7 +77,7 @@ func sessionCmd(env Env) *cobra.Command {
 	revoke := leaf("revoke (--id SESSION | --user-id ID | --user NAME | --all [--all-tenants])", "end sessions", func(cmd *cobra.Command) error {
 		ctx := cmd.Context()
 		given := 0
-		for _, set := range []bool{id != "", ref.id != "" || ref.name != "", all} {
+		for _, set := range []bool{id != "", ref.given(), all} {
 			if set {
 				given++
 			}
@@ -97,15 +96,14 @@ func sessionCmd(env Env) *cobra.Command {
 		case id != "":
 			return c.do(ctx, "DELETE", "/api/v2/sessions/"+url.PathEscape(id), nil, nil)
 		}
-		u, err := c.user(ctx, ref)
+		u, err := c.user(ctx, "", ref)
 		if err != nil {
 			return err
 		}
 		return c.do(ctx, "DELETE", "/api/v2/users/"+url.PathEscape(u.ID)+"/sessions", nil, nil)
 	})
 	revoke.Flags().StringVar(&id, "id", "", "one session, by ID")
-	revoke.Flags().StringVar(&ref.id, "user-id", "", "every session of a user, by user ID")
-	revoke.Flags().StringVar(&ref.name, "user", "", "every session of a user, by user name")
+	ref.userFlags(revoke.Flags(), "every session of a user")
 	revoke.Flags().BoolVar(&all, "all", false, "every session of the default tenant")
 	revoke.Flags().BoolVar(&allTenants, "all-tenants", false, "with --all: every session of every tenant")
 

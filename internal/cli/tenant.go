@@ -73,8 +73,9 @@ func tenantCmd(env Env) *cobra.Command {
 	})
 
 	var rRef tenantRef
-	var userID, rCaps string
-	restrict := leaf("restrict (--id ID | --name NAME) [--user USER-ID] --capabilities C,...", "restrict a tenant's or one user's capabilities (an empty list lifts all)", func(cmd *cobra.Command) error {
+	var rUser userRef
+	var rCaps string
+	restrict := leaf("restrict (--id ID | --name NAME) [--user-id ID | --user NAME] --capabilities C,...", "restrict a tenant's or one user's capabilities (an empty list lifts all)", func(cmd *cobra.Command) error {
 		if !cmd.Flags().Changed("capabilities") {
 			return errors.New("--capabilities is required (an empty value lifts every restriction)")
 		}
@@ -83,13 +84,17 @@ func tenantCmd(env Env) *cobra.Command {
 			return err
 		}
 		body := map[string]any{"restrictedCapabilities": capabilityList(rCaps)}
-		if userID != "" {
-			return c.do(cmd.Context(), "PATCH", path+"/users/"+url.PathEscape(userID), body, nil)
+		if rUser.given() {
+			u, err := c.user(cmd.Context(), path, rUser)
+			if err != nil {
+				return err
+			}
+			return c.do(cmd.Context(), "PATCH", path+"/users/"+url.PathEscape(u.ID), body, nil)
 		}
 		return c.do(cmd.Context(), "PATCH", path, body, nil)
 	})
 	rRef.flags(restrict)
-	restrict.Flags().StringVar(&userID, "user", "", "restrict this user of the tenant (by user ID) instead of the tenant")
+	rUser.userFlags(restrict.Flags(), "restrict this user of the tenant instead of the tenant")
 	restrict.Flags().StringVar(&rCaps, "capabilities", "", "comma-separated capabilities to restrict (empty: none)")
 
 	var kRef, dRef tenantRef

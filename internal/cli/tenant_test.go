@@ -103,12 +103,25 @@ func TestTenantCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr = runTenant(url, op, "restrict", "--id", id, "--user", u.ID, "--capabilities", "signin"); code != 0 {
+	if code, _, stderr = runTenant(url, op, "restrict", "--id", id, "--user-id", u.ID, "--capabilities", "signin"); code != 0 {
 		t.Fatalf("restrict user: %d %s", code, stderr)
 	}
 	ten, _ = app.Service().Tenant(ctx, id)
 	if got := ten.UserRestrictions(u.ID); len(got) != 1 || got[0] != "signin" {
 		t.Fatalf("user restrictions %v", got)
+	}
+	// By name: the tenant's search finds every user whose name or email
+	// contains "u", u@example.com first; the one named exactly u is meant.
+	short, err := app.Service().CreateUser(ctx, auth.NewUser{TenantID: id, Name: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr = runTenant(url, op, "restrict", "--name", "acme", "--user", "u", "--capabilities", "logout"); code != 0 {
+		t.Fatalf("restrict user by name: %d %s", code, stderr)
+	}
+	ten, _ = app.Service().Tenant(ctx, id)
+	if got, other := ten.UserRestrictions(short.ID), ten.UserRestrictions(u.ID); len(got) != 1 || got[0] != "logout" || len(other) != 1 || other[0] != "signin" {
+		t.Fatalf("restrict --user u: u has %v, u@example.com has %v; want [logout] and [signin]", got, other)
 	}
 	if code, _, stderr = runTenant(url, op, "rotate-key", "--name", "acme"); code != 0 {
 		t.Fatalf("rotate-key: %d %s", code, stderr)
@@ -129,6 +142,8 @@ func TestTenantCommands(t *testing.T) {
 		{"unknown subcommand", []string{"explode", "--id", id}, `unknown command "explode" for "sessiond tenant"`},
 		{"no subcommand", nil, "needs a command: create, delete, list, provider, reset-password, restrict, rotate-key, set-password, template, users"},
 		{"unknown name", []string{"delete", "--name", "nobody"}, `tenant "nobody" not found`},
+		{"restrict an unknown user", []string{"restrict", "--id", id, "--user", "nobody", "--capabilities", "signin"}, `user "nobody" not found`},
+		{"restrict a user by a name given as an ID", []string{"restrict", "--id", id, "--user-id", "u@example.com", "--capabilities", "signin"}, `no user has ID "u@example.com"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

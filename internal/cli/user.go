@@ -34,13 +34,26 @@ func leaf(use, short string, run func(cmd *cobra.Command) error) *cobra.Command 
 	return &cobra.Command{Use: use, Short: short, Args: noArgs, RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd) }}
 }
 
-// userRef is the --id / --name pair that names one user.
-type userRef struct{ id, name string }
+// userRef names one user by ID or by name, with the two flags that set
+// it: --id / --name on the user commands, --user-id / --user where --id
+// names something else (a session, a tenant).
+type userRef struct{ id, name, idFlag, nameFlag string }
 
 func (u *userRef) flags(fs *pflag.FlagSet, what string) {
+	u.idFlag, u.nameFlag = "id", "name"
 	fs.StringVar(&u.id, "id", "", what+"'s ID")
 	fs.StringVar(&u.name, "name", "", what+"'s name")
 }
+
+// userFlags adds --user-id and --user; what says what the user is for.
+func (u *userRef) userFlags(fs *pflag.FlagSet, what string) {
+	u.idFlag, u.nameFlag = "user-id", "user"
+	fs.StringVar(&u.id, "user-id", "", what+", by user ID")
+	fs.StringVar(&u.name, "user", "", what+", by user name")
+}
+
+// given reports whether either flag was given.
+func (u userRef) given() bool { return u.id != "" || u.name != "" }
 
 func userCmd(env Env) *cobra.Command {
 	cmd, c := manage(env, "user", "users of the InfluxDB API and the account pages (the default tenant)")
@@ -84,7 +97,7 @@ func userCmd(env Env) *cobra.Command {
 	var pwRef userRef
 	var newPassword string
 	setPassword := leaf("set-password (--id ID | --name NAME) [--password PASSWORD]", "set a user's password", func(cmd *cobra.Command) error {
-		u, err := c.user(cmd.Context(), pwRef)
+		u, err := c.user(cmd.Context(), "", pwRef)
 		if err != nil {
 			return err
 		}
@@ -99,7 +112,7 @@ func userCmd(env Env) *cobra.Command {
 
 	var disRef, delRef userRef
 	disable := leaf("disable (--id ID | --name NAME)", "make a user inactive and end their sessions", func(cmd *cobra.Command) error {
-		u, err := c.user(cmd.Context(), disRef)
+		u, err := c.user(cmd.Context(), "", disRef)
 		if err != nil {
 			return err
 		}
@@ -107,7 +120,7 @@ func userCmd(env Env) *cobra.Command {
 	})
 	disRef.flags(disable.Flags(), "the user")
 	del := leaf("delete (--id ID | --name NAME)", "delete a user and end their sessions", func(cmd *cobra.Command) error {
-		u, err := c.user(cmd.Context(), delRef)
+		u, err := c.user(cmd.Context(), "", delRef)
 		if err != nil {
 			return err
 		}
@@ -134,31 +147,75 @@ func (c *client) users(ctx context.Context) ([]user, error) {
 	}
 }
 
-// user finds the user named by --id or --name; either must name one
-// that exists.
-func (c *client) user(ctx context.Context, ref userRef) (user, error) {
+// user finds the user ref names, which must exist: a user of the default
+// tenant when tenant is "", else of the tenant at that management path
+// (as tenantPath returns it).
+func (c *client) user(ctx context.Context, tenant string, ref userRef) (user, error) {
 	var u user
+	lister, base := "sessiond user list", "/api/v2/users"
+	if tenant != "" {
+		lister, base = "sessiond tenant users", tenant+"/users"
+	}
 	switch {
 	case ref.id != "" && ref.name != "":
-		return u, errors.New("give --id or --name, not both")
+		return u, fmt.Errorf("give --%s or --%s, not both", ref.idFlag, ref.nameFlag)
 	case ref.id != "":
-		err := c.do(ctx, "GET", "/api/v2/users/"+url.PathEscape(ref.id), nil, &u)
+		err := c.do(ctx, "GET", base+"/"+url.PathEscape(ref.id), nil, &u)
 		var ae *apiError
 		if errors.As(err, &ae) && (ae.status == http.StatusNotFound || ae.status == http.StatusBadRequest) {
-			return u, fmt.Errorf("no user has ID %q (--id takes an ID as 'sessiond user list' shows it; --name takes a name)", ref.id)
+			if tenant != "" {
+				// A 404 may be the tenant's: say so if it is.
+				if err := c.do(ctx, "GET", tenant, nil, nil); err != nil {
+					return u, err
+				}
+			}
+			return u, fmt.Errorf("no user has ID %q (--%s takes an ID as '%s' shows it; --%s takes a name)", ref.id, ref.idFlag, lister, ref.nameFlag)
 		}
 		return u, err
 	case ref.name == "":
-		return u, errors.New("--id or --name is required")
+		return u, fmt.Errorf("--%s or --%s is required", ref.idFlag, ref.nameFlag)
 	}
-	var out struct{ Users []user }
-	err := c.do(ctx, "GET", "/api/v2/users?name="+url.QueryEscape(ref.name), nil, &out)
-	var ae *apiError
-	if errors.As(err, &ae) && ae.status == http.StatusNotFound || err == nil && len(out.Users) != 1 {
-		return u, fmt.Errorf("user %q not found", ref.name)
-	}
+	found, err := c.userByName(ctx, base, tenant != "", ref.name)
 	if err != nil {
 		return u, err
 	}
-	return out.Users[0], nil
+	if found == nil {
+		return u, fmt.Errorf("user %q not found", ref.name)
+	}
+	return *found, nil
+}
+
+// userByName returns the user of the list at base named name, or nil.
+// The default tenant's list filters by name; a tenant's (search) finds
+// names and emails containing it, a page at a time, so the exact name is
+// looked for in each page.
+func (c *client) userByName(ctx context.Context, base string, search bool, name string) (*user, error) {
+	if !search {
+		var out struct{ Users []user }
+		err := c.do(ctx, "GET", base+"?name="+url.QueryEscape(name), nil, &out)
+		var ae *apiError
+		if errors.As(err, &ae) && ae.status == http.StatusNotFound || err == nil && len(out.Users) != 1 {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &out.Users[0], nil
+	}
+	q := url.Values{"search": {name}, "limit": {"100"}}
+	for {
+		var out struct{ Users []user }
+		if err := c.do(ctx, "GET", base+"?"+q.Encode(), nil, &out); err != nil {
+			return nil, err
+		}
+		for i, u := range out.Users {
+			if u.Name == name {
+				return &out.Users[i], nil
+			}
+		}
+		if len(out.Users) < 100 {
+			return nil, nil
+		}
+		q.Set("after", out.Users[len(out.Users)-1].ID)
+	}
 }

@@ -15,12 +15,14 @@ import (
 // influxCLI sends requests as the official InfluxDB command-line client
 // (influxdata/influx-cli at 8cdf4016) sends them, as its --http-debug shows:
 // its User-Agent and Accept: application/json on every request
-// (cmd/influx/global.go newApiClient, api/client.go); JSON bodies written
-// by encoding/json's Encoder, so with a final newline, keys in the order of
-// the generated models' MarshalJSON (a map, so sorted); and, for a
-// username/password config, a POST /api/v2/signin with Basic credentials
-// before every command, whose cookie then rides in a Cookie header
-// (clients/signin/signin.go GetCookie, api/configuration_default.go).
+// (cmd/influx/global.go newApiClient; api/client.gen.go prepareRequest adds
+// the User-Agent, each api/api_*.gen.go its Accept); JSON bodies written by
+// encoding/json's Encoder (api/client.gen.go setBody), so with a final
+// newline, keys in the order of the generated models' MarshalJSON (a map,
+// so sorted); and, for a username/password config, a POST /api/v2/signin
+// with Basic credentials before every command, whose cookie then rides in
+// a Cookie header (clients/signin/signin.go GetCookie,
+// api/configuration_default.go).
 type influxCLI struct {
 	t      *testing.T
 	base   string

@@ -1,15 +1,25 @@
-// Package testenv says, at the end of `go test ./...`, which optional
-// engines the tests ran against and which they skipped: a package whose
-// tests need PostgreSQL, Redis, a Redis Cluster or Chromium calls Main
-// from its TestMain.
+// Package testenv says, after a package's tests, which optional engines
+// they ran against and which they skipped: a package whose tests need
+// PostgreSQL, Redis, a Redis Cluster or Chromium calls Main from its
+// TestMain.
 //
-// `go test` in package-list mode prints nothing a passing test binary
-// writes, so the line goes to the go command's own standard error
-// (/proc/<its pid>/fd/2 on Linux), once per engine and go command however
-// many packages report it. Elsewhere (when go test's output goes to a
-// regular file, or the test binary runs on its own) it goes to the
-// binary's standard error, which go test shows with -v or on failure;
-// `go test ./... 2>&1 | tee file` keeps the lines.
+// Main prints one line per engine to the test binary's standard output,
+// after the tests, as a test's own output is printed. `go test` shows it
+// wherever it shows a package's output, on every platform and whether it
+// goes to a terminal, a pipe or a file: with -v or -json, for a package
+// that fails, with `go test` in a package's directory, and when the test
+// binary runs by itself.
+//
+// `go test ./...` without -v shows nothing of a package that passes but
+// its ok line (cmd/go: "If a package test passes, go test prints only
+// the final 'ok' summary line"), so no line a test binary prints can reach
+// it. For that case only, on Linux, Main also writes the lines to the go
+// command's own standard error (/proc/<its pid>/fd/2) when that is a
+// terminal or a pipe, once per engine and go command however many
+// packages report it; never into a regular file, where go writes at its
+// own offset and would write over them. To keep the lines in a file, use
+// `go test -json ./... > file`, `go test -v`, or `go test ./... 2>&1 |
+// tee file`.
 package testenv
 
 import (
@@ -63,52 +73,60 @@ func (e Engine) Line() string {
 // code.
 func Main(m *testing.M, engines ...Engine) {
 	code := m.Run()
-	Report(engines...)
+	Report(code, engines...)
 	os.Exit(code)
 }
 
-// Report writes one line per engine where `go test` shows it.
-func Report(engines ...Engine) {
-	out, run := reportTarget()
-	if out == nil {
-		return
-	}
-	if out != os.Stderr {
-		defer out.Close()
-	}
+// Report prints a line per engine after the tests, whose exit code is
+// code: for a TestMain that has more to do than Main.
+func Report(code int, engines ...Engine) {
 	for _, e := range engines {
-		if run != "" && !firstToReport(run, e) {
-			continue
-		}
-		fmt.Fprintln(out, e.Line())
+		fmt.Println(e.Line())
+	}
+	// The output of a failing package, and all of it with -v or -json, is
+	// shown: the lines above are enough. Otherwise go test ./... drops
+	// them.
+	if code == 0 && !testing.Verbose() {
+		toGoCommand(engines)
 	}
 }
 
-// reportTarget returns where to write: the go command's stderr when the
-// parent is a go command (run names that command's run, for
-// deduplication), else this process's stderr.
-func reportTarget() (f *os.File, run string) {
+// toGoCommand writes the engines' lines to the go command's standard
+// error, when this binary runs under one that keeps its output from view
+// (its standard output is not the go command's) and that standard error
+// is a terminal or a pipe. It needs /proc: elsewhere it does nothing.
+func toGoCommand(engines []Engine) {
 	ppid := os.Getppid()
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid))
 	if err != nil || strings.TrimSpace(string(comm)) != "go" {
-		return os.Stderr, ""
+		return
 	}
-	// A terminal or a pipe: a line written there shows between go test's
-	// own lines. A regular file is not used: go writes it at its own
-	// offset and would write over the line.
+	// The same standard output as go's: go test streams it (local
+	// directory mode), so the lines already show.
+	ours, err1 := os.Readlink("/proc/self/fd/1")
+	theirs, err2 := os.Readlink(fmt.Sprintf("/proc/%d/fd/1", ppid))
+	if err1 != nil || err2 != nil || ours == theirs {
+		return
+	}
 	if info, err := os.Stat(fmt.Sprintf("/proc/%d/fd/2", ppid)); err != nil || info.Mode().IsRegular() {
-		return os.Stderr, ""
+		return
 	}
-	f, err = os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		return nil, ""
+		return
 	}
+	defer f.Close()
 	stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ppid))
 	start := ""
 	if fields := strings.Fields(string(stat)); len(fields) > 21 {
 		start = fields[21] // its start time: a reused pid is another run
 	}
-	return f, strconv.Itoa(ppid) + "-" + start
+	run := strconv.Itoa(ppid) + "-" + start
+	for _, e := range engines {
+		if firstToReport(run, e) {
+			fmt.Fprintln(f, e.Line())
+		}
+	}
 }
 
 // firstToReport reports whether no other package of the same go command
