@@ -120,24 +120,24 @@ func TestRedisHang(t *testing.T) {
 	noPanics(t, logs)
 }
 
-// TestPostgresHang hangs PostgreSQL, which holds users, tenants, tokens
-// and sessions, behind a proxy that stops moving bytes (a stopped
-// postmaster would leave its backends running, so the proxy plays the
-// whole server stopping).
+// TestPostgresHang stops PostgreSQL, which holds users, tenants, tokens
+// and sessions (a server of the test's own: the postmaster and every
+// backend, with SIGSTOP), as TestRedisHang stops Redis.
 func TestPostgresHang(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	p := storetest.NewProxy(t, storetest.PostgresHost(t, dsn))
+	pg := storetest.StartPostgres(t)
 	clk := servertest.NewClock(time.Now().UTC())
 	base, logs := serveOn(t, clk, func(c *config.Config) {
-		c.Store, c.SessionStore = storetest.WithHost(t, dsn, p.Addr()), "postgres"
+		c.Store, c.SessionStore = pg.DSN(), "postgres"
 		c.StoreTimeout = time.Second
 	})
 	w := seedWorld(t, base)
 
-	p.Hang()
+	pg.Hang()
+	// Resumed before the server's cleanup, should the test stop hung.
+	defer pg.Resume()
 	clk.Advance(3 * time.Second) // past the user and tenant caches
 	w.hung(t, base, "postgres")
-	p.Resume()
+	pg.Resume()
 	w.resumed(t, base, "postgres", time.Now())
 	noPanics(t, logs)
 }
