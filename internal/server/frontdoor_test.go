@@ -19,17 +19,25 @@ import (
 type frontDoor struct {
 	app      *server.App
 	base     string
+	clock    *servertest.Clock
 	tenant   *auth.Tenant
 	tenToken string
 }
 
-func openFrontDoor(t *testing.T) *frontDoor {
+// frontDoorEpoch is the time of the front door's clock when it opens.
+var frontDoorEpoch = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func openFrontDoor(t *testing.T, tune ...func(*config.Config)) *frontDoor {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.RocketRateLimit = 0
-	app, srv := servertest.Serve(t, cfg, servertest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)).Now)
-	f := &frontDoor{app: app, base: srv.URL}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	clk := servertest.NewClock(frontDoorEpoch)
+	app, srv := servertest.Serve(t, cfg, clk.Now)
+	f := &frontDoor{app: app, base: srv.URL, clock: clk}
 	setup(t, f.base)
 	createUser(t, f.base, "bob", bobPass)
 	ctx := context.Background()
@@ -142,22 +150,53 @@ const (
 
 // A resume login is a login: the session records the resuming client's
 // address, User-Agent and time, and the lists show them. Before, it kept
-// only the first device's.
+// only the first device's. The two clients come through a trusted proxy
+// with their own addresses; the resume comes an hour after the login.
 func TestResumeRecordsTheClient(t *testing.T) {
-	f := openFrontDoor(t)
+	const firstIP, secondIP = "198.51.100.7", "203.0.113.9"
+	f := openFrontDoor(t, func(c *config.Config) { c.TrustedProxies = "127.0.0.1, ::1" })
 	login := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"user":"bob","password":"` + bobPass + `"}`,
-		headers: map[string]string{"User-Agent": firefoxUA}})
+		headers: map[string]string{"User-Agent": firefoxUA, "X-Forwarded-For": firstIP}})
 	want(t, "login", login, http.StatusOK)
 	data := login.json(t)["data"].(map[string]any)
 	uid, tok := data["userId"].(string), data["authToken"].(string)
 
+	f.clock.Advance(time.Hour)
+	resumedAt := frontDoorEpoch.Add(time.Hour)
 	resumed := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"resume":"` + tok + `"}`,
-		headers: map[string]string{"User-Agent": chromeUA}})
+		headers: map[string]string{"User-Agent": chromeUA, "X-Forwarded-For": secondIP}})
 	want(t, "resume", resumed, http.StatusOK)
 	if got := resumed.json(t)["data"].(map[string]any)["authToken"]; got != tok {
 		t.Fatalf("resume answered token %v, want the same one", got)
 	}
-	list := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/list", headers: map[string]string{"X-User-Id": uid, "X-Auth-Token": tok}})
+	f.clock.Advance(time.Minute) // what reads the session later must not be what set its time
+
+	// The operator's InfluxDB-dialect list, read first so that no use of
+	// bob's token moves the last-seen time: the resuming client and time,
+	// the login's creation time.
+	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + uid, headers: token(operToken)})
+	want(t, "/api/v2/sessions", a, http.StatusOK)
+	var influx struct {
+		Sessions []struct {
+			CreatedAt, LastSeenAt time.Time
+			IP, UserAgent         string
+		} `json:"sessions"`
+	}
+	if err := json.Unmarshal([]byte(a.body), &influx); err != nil || len(influx.Sessions) != 1 {
+		t.Fatalf("/api/v2/sessions: %v %s", err, a.body)
+	}
+	s := influx.Sessions[0]
+	if s.IP != secondIP || s.UserAgent != chromeUA {
+		t.Errorf("/api/v2/sessions shows client %s %q, want the resuming %s %q", s.IP, s.UserAgent, secondIP, chromeUA)
+	}
+	if !s.LastSeenAt.Equal(resumedAt) || !s.CreatedAt.Equal(frontDoorEpoch) {
+		t.Errorf("/api/v2/sessions shows created %v, last seen %v; want created at the login %v, last seen at the resume %v",
+			s.CreatedAt, s.LastSeenAt, frontDoorEpoch, resumedAt)
+	}
+
+	// Rocket.Chat's own list and info show the resuming client too.
+	rc := map[string]string{"X-User-Id": uid, "X-Auth-Token": tok}
+	list := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/list", headers: rc})
 	want(t, "sessions/list", list, http.StatusOK)
 	var out struct {
 		Sessions []map[string]any `json:"sessions"`
@@ -165,13 +204,17 @@ func TestResumeRecordsTheClient(t *testing.T) {
 	if err := json.Unmarshal([]byte(list.body), &out); err != nil || len(out.Sessions) != 1 {
 		t.Fatalf("sessions/list: %v %s", err, list.body)
 	}
-	if !strings.Contains(list.body, `"name":"Chrome"`) || strings.Contains(list.body, "Firefox") {
-		t.Fatalf("the session does not show the resuming client: %s", list.body)
+	if !strings.Contains(list.body, `"name":"Chrome"`) || strings.Contains(list.body, "Firefox") || out.Sessions[0]["ip"] != secondIP {
+		t.Fatalf("sessions/list does not show the resuming client %s: %s", secondIP, list.body)
 	}
-	// The InfluxDB dialect's list shows it too.
-	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + uid, headers: token(operToken)})
-	if !strings.Contains(a.body, chromeUA) || strings.Contains(a.body, firefoxUA) {
-		t.Fatalf("/api/v2/sessions does not show the resuming client: %s", a.body)
+	info := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/info?sessionId=" + out.Sessions[0]["sessionId"].(string), headers: rc})
+	want(t, "sessions/info", info, http.StatusOK)
+	m := info.json(t)
+	if m["ip"] != secondIP || m["loginAt"] != frontDoorEpoch.Format("2006-01-02T15:04:05.000Z") {
+		t.Errorf("sessions/info: %s; want ip %s, loginAt the login's", info.body, secondIP)
+	}
+	if last, err := time.Parse(time.RFC3339, m["lastActivityAt"].(string)); err != nil || last.Before(resumedAt) {
+		t.Errorf("sessions/info lastActivityAt %v, want the resume's %v or later", m["lastActivityAt"], resumedAt)
 	}
 }
 
