@@ -143,6 +143,98 @@ func TestOperatorRevokesAnyTenantsSession(t *testing.T) {
 	want(t, "bob's logout.me of another tenant's session", a, http.StatusNotFound)
 }
 
+// sessionsOf returns the IDs of the user's live sessions by the API that
+// made them (the origin), read through the operator's /api/v2/sessions.
+func (f *frontDoor) sessionsOf(t *testing.T, userID string) map[string]string {
+	t.Helper()
+	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + userID, headers: token(operToken)})
+	want(t, "sessions of "+userID, a, http.StatusOK)
+	var out struct {
+		Sessions []struct{ ID, Origin string } `json:"sessions"`
+	}
+	if err := json.Unmarshal([]byte(a.body), &out); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, s := range out.Sessions {
+		ids[s.Origin] = s.ID
+	}
+	return ids
+}
+
+// A tenant admin who is not the operator (in the InfluxDB dialect, a
+// token holding write:users but not write:orgs) ends by ID any session of
+// its tenant, whichever API made it, and none of another tenant: that one
+// looks absent (404) and keeps working. The operator's route for one
+// tenant (DELETE /api/v2/tenants/{id}/sessions/{sessionID}) stops at that
+// tenant's edge too. Rocket.Chat has no admin who is not the operator:
+// its admin routes (sessions/logout) are the operator's, and reach another
+// tenant's sessions (TestOperatorRevokesAnyTenantsSession); here its
+// admin ends a session of its tenant made by another API, and a user
+// without the admin flag is refused there and ends nothing.
+func TestTenantAdminRevokesWithinItsTenant(t *testing.T) {
+	f := openFrontDoor(t)
+	ctx := context.Background()
+	bob, err := f.app.Service().UserByName(ctx, auth.DefaultTenantID, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carolID := createUser(t, f.base, "carol", bobPass)
+	orgs := do(t, request{method: "GET", url: f.base + "/api/v2/orgs", headers: token(operToken)})
+	want(t, "orgs", orgs, http.StatusOK)
+	orgID := orgs.json(t)["orgs"].([]any)[0].(map[string]any)["id"].(string)
+	a := do(t, request{method: "POST", url: f.base + "/api/v2/authorizations", headers: token(operToken),
+		body: `{"orgID":"` + orgID + `","userID":"` + carolID + `","permissions":[{"action":"read","resource":{"type":"users"}},{"action":"write","resource":{"type":"users"}}]}`})
+	want(t, "carol's admin token", a, http.StatusCreated)
+	tenantAdmin := token(a.json(t)["token"].(string))
+
+	// bob's sessions of the default tenant, made by two APIs.
+	bobInflux := influxSignin(t, f.base, "bob", bobPass)
+	bobRocket := rocketLogin(t, f.base, "bob", bobPass)
+	ids := f.sessionsOf(t, bob.ID)
+	if ids[string(auth.OriginInflux)] == "" || ids[string(auth.OriginRocket)] == "" {
+		t.Fatalf("bob's sessions: %v", ids)
+	}
+	// A session of another tenant (acme, through /auth/signin).
+	access, acmeSID := f.tenantSignIn(t)
+
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + acmeSID, headers: tenantAdmin})
+	want(t, "the tenant admin's revoke of another tenant's session", a, http.StatusNotFound)
+	if a := do(t, f.tenantCall("GET", "/auth/me", "", access)); a.status != http.StatusOK {
+		t.Fatalf("the other tenant's session after a refused revoke: %d %s", a.status, a.body)
+	}
+	// The operator's route for acme does not reach the default tenant's.
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/tenants/" + f.tenant.ID + "/sessions/" + ids[string(auth.OriginInflux)], headers: token(operToken)})
+	want(t, "acme's route to a default-tenant session", a, http.StatusNotFound)
+	want(t, "bob's InfluxDB session after refused revokes", influxMe(t, f.base, bobInflux), http.StatusOK)
+
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + ids[string(auth.OriginInflux)], headers: tenantAdmin})
+	want(t, "the tenant admin's revoke of bob's InfluxDB session", a, http.StatusNoContent)
+	want(t, "bob's revoked InfluxDB session", influxMe(t, f.base, bobInflux), http.StatusUnauthorized)
+	want(t, "bob's Rocket.Chat session meanwhile", rocketMe(t, f.base, bobRocket), http.StatusOK)
+
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + ids[string(auth.OriginRocket)], headers: tenantAdmin})
+	want(t, "the tenant admin's revoke of bob's Rocket.Chat session", a, http.StatusNoContent)
+	want(t, "bob's revoked Rocket.Chat session", rocketMe(t, f.base, bobRocket), http.StatusUnauthorized)
+
+	// Rocket.Chat: bob, who is not an admin, cannot end carol's session
+	// through the admin route.
+	carol := rocketLogin(t, f.base, "carol", bobPass)
+	bobRocket = rocketLogin(t, f.base, "bob", bobPass)
+	a = do(t, request{method: "POST", url: f.base + "/api/v1/sessions/logout", headers: bobRocket.headers(),
+		body: `{"sessionId":"` + f.sessionsOf(t, carolID)[string(auth.OriginRocket)] + `"}`})
+	want(t, "bob's admin logout of carol's session", a, http.StatusForbidden)
+	want(t, "carol's session after bob's refused logout", rocketMe(t, f.base, carol), http.StatusOK)
+	// Its admin ends any session of the tenant, whichever API made it.
+	carolInflux := influxSignin(t, f.base, "carol", bobPass)
+	admin := rocketLogin(t, f.base, "admin", adminPass)
+	a = do(t, request{method: "POST", url: f.base + "/api/v1/sessions/logout", headers: admin.headers(),
+		body: `{"sessionId":"` + f.sessionsOf(t, carolID)[string(auth.OriginInflux)] + `"}`})
+	want(t, "the admin's logout of carol's InfluxDB session", a, http.StatusOK)
+	want(t, "carol's revoked InfluxDB session", influxMe(t, f.base, carolInflux), http.StatusUnauthorized)
+	want(t, "carol's Rocket.Chat session meanwhile", rocketMe(t, f.base, carol), http.StatusOK)
+}
+
 const (
 	firefoxUA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 	chromeUA  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
