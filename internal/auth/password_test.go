@@ -356,3 +356,69 @@ func TestWeakerArgon2IsRehashed(t *testing.T) {
 		})
 	}
 }
+
+// storedDigest reads a user's digest verifier straight from the store.
+func (e *env) storedDigest(t testing.TB, id string) string {
+	t.Helper()
+	u, err := e.db.UserByID(context.Background(), auth.DefaultTenantID, id)
+	must(t, "user by ID", err)
+	return u.DigestHash
+}
+
+// A user whose password was set before sessiond kept a digest verifier
+// (a row migration 0002 leaves with a hash and no verifier) cannot sign
+// in by digest yet. The next plain-password sign-in makes the verifier
+// under the service's argon2id parameters and stores it, whether the
+// password hash is kept (current argon2id) or replaced (bcrypt); from
+// then on the digest signs in and a wrong one does not. Failed sign-ins
+// make none.
+func TestDigestVerifierMadeAtNextSignIn(t *testing.T) {
+	const pw = "correct horse"
+	ctx := context.Background()
+	current, err := auth.NewHasher(fastArgon2, 1, 0).Hash(ctx, pw)
+	must(t, "argon2id", err)
+	old, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	must(t, "bcrypt", err)
+	tests := []struct {
+		name string
+		hash string
+		kept bool // the password hash itself is current and stays
+	}{
+		{name: "argon2id", hash: current, kept: true},
+		{name: "bcrypt", hash: string(old)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			u := e.putUser(t, "alice", tt.hash)
+			digest := func(pw string) error {
+				_, err := e.svc.SignIn(ctx, auth.Attempt{
+					TenantID: auth.DefaultTenantID, Login: "alice", Credential: auth.PasswordDigest{SHA256: auth.Digest(pw)},
+				})
+				return err
+			}
+			wantErr(t, "digest before the verifier exists", digest(pw), auth.ErrBadCredentials)
+			wantErr(t, "wrong password", e.trySignIn("alice", "wrong horse"), auth.ErrBadCredentials)
+			if d := e.storedDigest(t, u.ID); d != "" {
+				t.Fatalf("failed sign-ins stored a verifier %q", d)
+			}
+
+			must(t, "sign in with the password", e.trySignIn("alice", pw))
+			d := e.storedDigest(t, u.ID)
+			if d == "" {
+				t.Fatal("the password sign-in stored no verifier")
+			}
+			if p := parsePHC(t, d); p.params != fastArgon2 {
+				t.Fatalf("verifier params %+v, want the service's %+v", p.params, fastArgon2)
+			}
+			if h := e.storedHash(t, u.ID); (h == tt.hash) != tt.kept {
+				t.Fatalf("password hash %q after sign-in (was %q), kept %v", h, tt.hash, tt.kept)
+			}
+			must(t, "digest after the password sign-in", digest(pw))
+			wantErr(t, "wrong digest", digest("wrong horse"), auth.ErrBadCredentials)
+			if again := e.storedDigest(t, u.ID); again != d {
+				t.Fatal("a digest sign-in replaced the verifier")
+			}
+		})
+	}
+}

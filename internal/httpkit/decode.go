@@ -52,19 +52,37 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64, allowE
 //     empty body.
 //
 // Numbers decoded into an interface become float64.
-func UnmarshalJSON(b []byte, v any) error {
+func UnmarshalJSON(b []byte, v any) error { return unmarshalJSON("request body", b, v) }
+
+// UnmarshalJSONText is UnmarshalJSON for JSON that a request carries as
+// text inside another value (a JSON string member, a form field): the
+// same rules, with messages naming what holds it (such as
+// `field "message"`) rather than the request body.
+func UnmarshalJSONText(what string, b []byte, v any) error { return unmarshalJSON(what, b, v) }
+
+// ValidJSON checks JSON text that a request carries for another parser
+// (such as a passkey's response, read by go-webauthn with encoding/json)
+// by the rules of UnmarshalJSON, so that what that parser would rewrite or
+// resolve (invalid UTF-8, a lone surrogate, a member named twice) is
+// refused first. Messages name what, as UnmarshalJSONText's do.
+func ValidJSON(what string, b []byte) error {
+	var v jsontext.Value
+	return unmarshalJSON(what, b, &v)
+}
+
+func unmarshalJSON(what string, b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
-		return auth.Errorf(auth.EInvalid, "request body is empty")
+		return auth.Errorf(auth.EInvalid, "%s is empty", what)
 	}
 	if !utf8.Valid(b) {
-		return auth.Errorf(auth.EInvalid, "request body is not valid UTF-8")
+		return auth.Errorf(auth.EInvalid, "%s is not valid UTF-8", what)
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
 	if err := json.UnmarshalDecode(dec, v, json.RejectUnknownMembers(true)); err != nil {
-		return jsonError(err)
+		return jsonError(what, err)
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return auth.Errorf(auth.EInvalid, "request body must hold a single JSON object")
+		return auth.Errorf(auth.EInvalid, "%s must hold a single JSON object", what)
 	}
 	return nil
 }
@@ -73,8 +91,8 @@ func tooLarge(max int64) error {
 	return &auth.Error{Code: auth.ETooLarge, Msg: fmt.Sprintf("request body is larger than %d bytes", max)}
 }
 
-// jsonError turns a decoding error into an EInvalid error.
-func jsonError(err error) error {
+// jsonError turns a decoding error of what into an EInvalid error.
+func jsonError(what string, err error) error {
 	var (
 		syn *jsontext.SyntacticError
 		sem *json.SemanticError
@@ -83,26 +101,26 @@ func jsonError(err error) error {
 	case errors.As(err, &syn):
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
-			return auth.Errorf(auth.EInvalid, "request body names %s twice", memberName(syn.JSONPointer))
+			return auth.Errorf(auth.EInvalid, "%s names %s twice", what, memberName(syn.JSONPointer))
 		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
-			return auth.Errorf(auth.EInvalid, "request body is not valid JSON: unexpected end")
+			return auth.Errorf(auth.EInvalid, "%s is not valid JSON: unexpected end", what)
 		case strings.Contains(syn.Err.Error(), "surrogate"):
-			return auth.Errorf(auth.EInvalid, "request body is not valid UTF-8: a \\u escape names a lone surrogate")
+			return auth.Errorf(auth.EInvalid, "%s is not valid UTF-8: a \\u escape names a lone surrogate", what)
 		}
-		return auth.Errorf(auth.EInvalid, "request body is not valid JSON at byte %d", syn.ByteOffset)
+		return auth.Errorf(auth.EInvalid, "%s is not valid JSON at byte %d", what, syn.ByteOffset)
 	case errors.As(err, &sem):
 		if errors.Is(sem.Err, json.ErrUnknownName) {
 			return auth.Errorf(auth.EInvalid, "unknown field %s", memberName(sem.JSONPointer))
 		}
 		if sem.JSONPointer == "" {
-			return auth.Errorf(auth.EInvalid, "request body must be a JSON object")
+			return auth.Errorf(auth.EInvalid, "%s must be a JSON object", what)
 		}
 		if sem.GoType != nil {
 			return auth.Errorf(auth.EInvalid, "field %s must be of type %s", fieldPath(sem.JSONPointer), sem.GoType)
 		}
 		return auth.Errorf(auth.EInvalid, "field %s has an invalid value", fieldPath(sem.JSONPointer))
 	}
-	return auth.Errorf(auth.EInvalid, "request body could not be read")
+	return auth.Errorf(auth.EInvalid, "%s could not be read", what)
 }
 
 // maxNameEcho is the longest member name an error message repeats.

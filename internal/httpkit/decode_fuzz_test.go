@@ -32,7 +32,8 @@ type target struct {
 // independent walk with encoding/json's tokenizer), and decodes to
 // strings holding U+FFFD only where the body wrote it, so nothing was
 // rewritten. The same holds for a generic value, as the Rocket.Chat
-// dialect decodes. The seed corpus is in testdata/fuzz/FuzzDecodeJSON.
+// dialect decodes, and for ValidJSON, which must take every body a
+// generic value takes. The seed corpus is in testdata/fuzz/FuzzDecodeJSON.
 func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range []string{`{"name":"x"}`, `{}`, ``, `[]`, `{"name":1}`, `{"unknown":true}`, `{"a":"b"} {}`, `{"tags":["a",`, "\x00", `{"count":1e400}`,
 		"{\"name\":\"\xff\xfe\"}", `{"name":"\ud800"}`, `{"name":"a","name":"b"}`, `{"links":{"a":"1","a":"2"}}`, `{"Name":"x"}`, `{"name":"\ufffd"}`, "{\"name\":\"\uFFFD\"}"} {
@@ -60,11 +61,23 @@ func FuzzDecodeJSON(f *testing.F) {
 			refused(t, body, err)
 		}
 		var g any
-		if err := httpkit.UnmarshalJSON([]byte(body), &g); err == nil {
+		gerr := httpkit.UnmarshalJSON([]byte(body), &g)
+		if gerr == nil {
 			accepted(t, body)
 			notRewritten(t, body, stringsOf(g, nil))
 		} else {
-			refused(t, body, err)
+			refused(t, body, gerr)
+		}
+		// ValidJSON, the check of JSON handed to another parser, keeps
+		// the same promises and takes at least what a generic value does.
+		verr := httpkit.ValidJSON(`field "response"`, []byte(body))
+		if verr == nil {
+			accepted(t, body)
+		} else {
+			refused(t, body, verr)
+		}
+		if gerr == nil && verr != nil {
+			t.Fatalf("ValidJSON refused %q (%v), which decodes as a generic value", body, verr)
 		}
 	})
 }

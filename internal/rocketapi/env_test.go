@@ -187,8 +187,20 @@ func (e *env) post(path, body string, c *cred) reply {
 // returns the credentials.
 func (e *env) login(user, pw, ua string) cred {
 	e.t.Helper()
+	return e.loginFrom(user, pw, ua, "")
+}
+
+// loginFrom is login from the client address ip, given in
+// X-Forwarded-For (which counts only with --trusted-proxies); "" sends
+// none.
+func (e *env) loginFrom(user, pw, ua, ip string) cred {
+	e.t.Helper()
 	b, _ := json.Marshal(map[string]string{"user": user, "password": pw})
-	r := e.do(req{method: "POST", path: "/api/v1/login", body: string(b), ua: ua})
+	var hdr map[string]string
+	if ip != "" {
+		hdr = map[string]string{"X-Forwarded-For": ip}
+	}
+	r := e.do(req{method: "POST", path: "/api/v1/login", body: string(b), ua: ua, header: hdr})
 	if r.status != http.StatusOK {
 		e.t.Fatalf("login %s: status %d, body %s", user, r.status, r.body)
 	}

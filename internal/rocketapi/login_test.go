@@ -174,12 +174,15 @@ func TestLoginHashed(t *testing.T) {
 }
 
 // TestLoginResume: {resume} answers with the same token and session, as
-// Meteor does; it does not extend the token's life.
+// Meteor does; it does not extend the token's life. It is a login all the
+// same: the session now records the resuming client (its address, through
+// the trusted proxy, and its User-Agent) and the time of the resume.
 func TestLoginResume(t *testing.T) {
-	e := start(t)
-	c := e.login(bobName, bobPass, chromeUA)
+	const firstIP, secondIP = "198.51.100.7", "203.0.113.9"
+	e := start(t, func(c *config.Config) { c.TrustedProxies = "127.0.0.1, ::1" })
+	c := e.loginFrom(bobName, bobPass, firefoxUA, firstIP)
 	e.clock.Advance(time.Hour)
-	r := e.post("/api/v1/login", `{"resume":"`+c.token+`"}`, nil)
+	r := e.do(req{method: "POST", path: "/api/v1/login", body: `{"resume":"` + c.token + `"}`, ua: chromeUA, header: map[string]string{"X-Forwarded-For": secondIP}})
 	wantStatus(t, r, http.StatusOK)
 	data := r.json(t)["data"].(map[string]any)
 	if data["authToken"] != c.token || data["userId"] != bobID {
@@ -189,8 +192,15 @@ func TestLoginResume(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("sessions after resume: %d, %v", len(list), err)
 	}
-	if want := epoch.Add(90 * 24 * time.Hour); !list[0].ExpiresAt.Equal(want) {
-		t.Errorf("expiry = %v, want %v (unchanged)", list[0].ExpiresAt, want)
+	s := list[0]
+	if want := epoch.Add(90 * 24 * time.Hour); !s.ExpiresAt.Equal(want) {
+		t.Errorf("expiry = %v, want %v (unchanged)", s.ExpiresAt, want)
+	}
+	if s.IP != secondIP || s.UserAgent != chromeUA {
+		t.Errorf("session client = %s %q, want the resuming %s %q", s.IP, s.UserAgent, secondIP, chromeUA)
+	}
+	if want := epoch.Add(time.Hour); !s.LastSeen.Equal(want) || !s.CreatedAt.Equal(epoch) {
+		t.Errorf("session created %v, last seen %v; want created at the login %v, last seen at the resume %v", s.CreatedAt, s.LastSeen, epoch, want)
 	}
 	wantStatus(t, e.get("/api/v1/me", &c), http.StatusOK)
 }

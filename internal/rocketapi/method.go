@@ -6,15 +6,42 @@ import (
 	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 // methodCall is the DDP message a method.call body carries as text.
 type methodCall struct {
-	Msg    string            `json:"msg"`
-	ID     string            `json:"id"`
-	Method string            `json:"method"`
-	Params []json.RawMessage `json:"params"`
+	ID     string
+	Method string
+	Params []any
 }
+
+// readMethodCall reads the DDP message of a method.call body with the
+// strict decoder of every body (UTF-8, no lone surrogate, no member named
+// twice: a proxy must not see another method or code than sessiond),
+// naming the message in its errors (400 invalid-params). Members other
+// than msg, id, method and params (DDP's randomSeed) are ignored, as
+// Meteor does; a missing or null id or params is empty. A message that is
+// not a method call is errBadMethodCall.
+func readMethodCall(text string) (methodCall, error) {
+	if text == "" {
+		return methodCall{}, errBadMethodCall
+	}
+	var p params
+	if err := httpkit.UnmarshalJSONText(`field "message"`, []byte(text), &p); err != nil {
+		return methodCall{}, err
+	}
+	msg, _ := p["msg"].(string)
+	method, _ := p["method"].(string)
+	id, idOK := p["id"].(string)
+	list, listOK := p["params"].([]any)
+	if msg != "method" || method == "" || !idOK && p["id"] != nil || !listOK && p["params"] != nil {
+		return methodCall{}, errBadMethodCall
+	}
+	return methodCall{ID: id, Method: method, Params: list}, nil
+}
+
+var errBadMethodCall = &apiError{http.StatusBadRequest, failure{Error: "Invalid method call"}}
 
 // methodError is a Meteor.Error as EJSON writes it into a result.
 type methodError struct {
@@ -55,9 +82,9 @@ func (h *Handler) handleMethodCall(w http.ResponseWriter, r *http.Request, c *ca
 		return
 	}
 	text, _ := p["message"].(string)
-	var m methodCall
-	if text == "" || json.Unmarshal([]byte(text), &m) != nil || m.Msg != "method" || m.Method == "" {
-		writeError(w, &apiError{http.StatusBadRequest, failure{Error: "Invalid method call"}})
+	m, err := readMethodCall(text)
+	if err != nil {
+		writeError(w, translate(err, nil))
 		return
 	}
 	res, merr, err := h.callMethod(r, c, m)
@@ -75,8 +102,7 @@ func stringParam(m methodCall, i int) string {
 	if i >= len(m.Params) {
 		return ""
 	}
-	var s string
-	json.Unmarshal(m.Params[i], &s)
+	s, _ := m.Params[i].(string)
 	return s
 }
 

@@ -19,17 +19,25 @@ import (
 type frontDoor struct {
 	app      *server.App
 	base     string
+	clock    *servertest.Clock
 	tenant   *auth.Tenant
 	tenToken string
 }
 
-func openFrontDoor(t *testing.T) *frontDoor {
+// frontDoorEpoch is the time of the front door's clock when it opens.
+var frontDoorEpoch = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func openFrontDoor(t *testing.T, tune ...func(*config.Config)) *frontDoor {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.RocketRateLimit = 0
-	app, srv := servertest.Serve(t, cfg, servertest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)).Now)
-	f := &frontDoor{app: app, base: srv.URL}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	clk := servertest.NewClock(frontDoorEpoch)
+	app, srv := servertest.Serve(t, cfg, clk.Now)
+	f := &frontDoor{app: app, base: srv.URL, clock: clk}
 	setup(t, f.base)
 	createUser(t, f.base, "bob", bobPass)
 	ctx := context.Background()
@@ -135,6 +143,98 @@ func TestOperatorRevokesAnyTenantsSession(t *testing.T) {
 	want(t, "bob's logout.me of another tenant's session", a, http.StatusNotFound)
 }
 
+// sessionsOf returns the IDs of the user's live sessions by the API that
+// made them (the origin), read through the operator's /api/v2/sessions.
+func (f *frontDoor) sessionsOf(t *testing.T, userID string) map[string]string {
+	t.Helper()
+	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + userID, headers: token(operToken)})
+	want(t, "sessions of "+userID, a, http.StatusOK)
+	var out struct {
+		Sessions []struct{ ID, Origin string } `json:"sessions"`
+	}
+	if err := json.Unmarshal([]byte(a.body), &out); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, s := range out.Sessions {
+		ids[s.Origin] = s.ID
+	}
+	return ids
+}
+
+// A tenant admin who is not the operator (in the InfluxDB dialect, a
+// token holding write:users but not write:orgs) ends by ID any session of
+// its tenant, whichever API made it, and none of another tenant: that one
+// looks absent (404) and keeps working. The operator's route for one
+// tenant (DELETE /api/v2/tenants/{id}/sessions/{sessionID}) stops at that
+// tenant's edge too. Rocket.Chat has no admin who is not the operator:
+// its admin routes (sessions/logout) are the operator's, and reach another
+// tenant's sessions (TestOperatorRevokesAnyTenantsSession); here its
+// admin ends a session of its tenant made by another API, and a user
+// without the admin flag is refused there and ends nothing.
+func TestTenantAdminRevokesWithinItsTenant(t *testing.T) {
+	f := openFrontDoor(t)
+	ctx := context.Background()
+	bob, err := f.app.Service().UserByName(ctx, auth.DefaultTenantID, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carolID := createUser(t, f.base, "carol", bobPass)
+	orgs := do(t, request{method: "GET", url: f.base + "/api/v2/orgs", headers: token(operToken)})
+	want(t, "orgs", orgs, http.StatusOK)
+	orgID := orgs.json(t)["orgs"].([]any)[0].(map[string]any)["id"].(string)
+	a := do(t, request{method: "POST", url: f.base + "/api/v2/authorizations", headers: token(operToken),
+		body: `{"orgID":"` + orgID + `","userID":"` + carolID + `","permissions":[{"action":"read","resource":{"type":"users"}},{"action":"write","resource":{"type":"users"}}]}`})
+	want(t, "carol's admin token", a, http.StatusCreated)
+	tenantAdmin := token(a.json(t)["token"].(string))
+
+	// bob's sessions of the default tenant, made by two APIs.
+	bobInflux := influxSignin(t, f.base, "bob", bobPass)
+	bobRocket := rocketLogin(t, f.base, "bob", bobPass)
+	ids := f.sessionsOf(t, bob.ID)
+	if ids[string(auth.OriginInflux)] == "" || ids[string(auth.OriginRocket)] == "" {
+		t.Fatalf("bob's sessions: %v", ids)
+	}
+	// A session of another tenant (acme, through /auth/signin).
+	access, acmeSID := f.tenantSignIn(t)
+
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + acmeSID, headers: tenantAdmin})
+	want(t, "the tenant admin's revoke of another tenant's session", a, http.StatusNotFound)
+	if a := do(t, f.tenantCall("GET", "/auth/me", "", access)); a.status != http.StatusOK {
+		t.Fatalf("the other tenant's session after a refused revoke: %d %s", a.status, a.body)
+	}
+	// The operator's route for acme does not reach the default tenant's.
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/tenants/" + f.tenant.ID + "/sessions/" + ids[string(auth.OriginInflux)], headers: token(operToken)})
+	want(t, "acme's route to a default-tenant session", a, http.StatusNotFound)
+	want(t, "bob's InfluxDB session after refused revokes", influxMe(t, f.base, bobInflux), http.StatusOK)
+
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + ids[string(auth.OriginInflux)], headers: tenantAdmin})
+	want(t, "the tenant admin's revoke of bob's InfluxDB session", a, http.StatusNoContent)
+	want(t, "bob's revoked InfluxDB session", influxMe(t, f.base, bobInflux), http.StatusUnauthorized)
+	want(t, "bob's Rocket.Chat session meanwhile", rocketMe(t, f.base, bobRocket), http.StatusOK)
+
+	a = do(t, request{method: "DELETE", url: f.base + "/api/v2/sessions/" + ids[string(auth.OriginRocket)], headers: tenantAdmin})
+	want(t, "the tenant admin's revoke of bob's Rocket.Chat session", a, http.StatusNoContent)
+	want(t, "bob's revoked Rocket.Chat session", rocketMe(t, f.base, bobRocket), http.StatusUnauthorized)
+
+	// Rocket.Chat: bob, who is not an admin, cannot end carol's session
+	// through the admin route.
+	carol := rocketLogin(t, f.base, "carol", bobPass)
+	bobRocket = rocketLogin(t, f.base, "bob", bobPass)
+	a = do(t, request{method: "POST", url: f.base + "/api/v1/sessions/logout", headers: bobRocket.headers(),
+		body: `{"sessionId":"` + f.sessionsOf(t, carolID)[string(auth.OriginRocket)] + `"}`})
+	want(t, "bob's admin logout of carol's session", a, http.StatusForbidden)
+	want(t, "carol's session after bob's refused logout", rocketMe(t, f.base, carol), http.StatusOK)
+	// Its admin ends any session of the tenant, whichever API made it.
+	carolInflux := influxSignin(t, f.base, "carol", bobPass)
+	admin := rocketLogin(t, f.base, "admin", adminPass)
+	a = do(t, request{method: "POST", url: f.base + "/api/v1/sessions/logout", headers: admin.headers(),
+		body: `{"sessionId":"` + f.sessionsOf(t, carolID)[string(auth.OriginInflux)] + `"}`})
+	want(t, "the admin's logout of carol's InfluxDB session", a, http.StatusOK)
+	want(t, "carol's revoked InfluxDB session", influxMe(t, f.base, carolInflux), http.StatusUnauthorized)
+	want(t, "carol's Rocket.Chat session meanwhile", rocketMe(t, f.base, carol), http.StatusOK)
+}
+
 const (
 	firefoxUA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 	chromeUA  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
@@ -142,22 +242,53 @@ const (
 
 // A resume login is a login: the session records the resuming client's
 // address, User-Agent and time, and the lists show them. Before, it kept
-// only the first device's.
+// only the first device's. The two clients come through a trusted proxy
+// with their own addresses; the resume comes an hour after the login.
 func TestResumeRecordsTheClient(t *testing.T) {
-	f := openFrontDoor(t)
+	const firstIP, secondIP = "198.51.100.7", "203.0.113.9"
+	f := openFrontDoor(t, func(c *config.Config) { c.TrustedProxies = "127.0.0.1, ::1" })
 	login := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"user":"bob","password":"` + bobPass + `"}`,
-		headers: map[string]string{"User-Agent": firefoxUA}})
+		headers: map[string]string{"User-Agent": firefoxUA, "X-Forwarded-For": firstIP}})
 	want(t, "login", login, http.StatusOK)
 	data := login.json(t)["data"].(map[string]any)
 	uid, tok := data["userId"].(string), data["authToken"].(string)
 
+	f.clock.Advance(time.Hour)
+	resumedAt := frontDoorEpoch.Add(time.Hour)
 	resumed := do(t, request{method: "POST", url: f.base + "/api/v1/login", body: `{"resume":"` + tok + `"}`,
-		headers: map[string]string{"User-Agent": chromeUA}})
+		headers: map[string]string{"User-Agent": chromeUA, "X-Forwarded-For": secondIP}})
 	want(t, "resume", resumed, http.StatusOK)
 	if got := resumed.json(t)["data"].(map[string]any)["authToken"]; got != tok {
 		t.Fatalf("resume answered token %v, want the same one", got)
 	}
-	list := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/list", headers: map[string]string{"X-User-Id": uid, "X-Auth-Token": tok}})
+	f.clock.Advance(time.Minute) // what reads the session later must not be what set its time
+
+	// The operator's InfluxDB-dialect list, read first so that no use of
+	// bob's token moves the last-seen time: the resuming client and time,
+	// the login's creation time.
+	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + uid, headers: token(operToken)})
+	want(t, "/api/v2/sessions", a, http.StatusOK)
+	var influx struct {
+		Sessions []struct {
+			CreatedAt, LastSeenAt time.Time
+			IP, UserAgent         string
+		} `json:"sessions"`
+	}
+	if err := json.Unmarshal([]byte(a.body), &influx); err != nil || len(influx.Sessions) != 1 {
+		t.Fatalf("/api/v2/sessions: %v %s", err, a.body)
+	}
+	s := influx.Sessions[0]
+	if s.IP != secondIP || s.UserAgent != chromeUA {
+		t.Errorf("/api/v2/sessions shows client %s %q, want the resuming %s %q", s.IP, s.UserAgent, secondIP, chromeUA)
+	}
+	if !s.LastSeenAt.Equal(resumedAt) || !s.CreatedAt.Equal(frontDoorEpoch) {
+		t.Errorf("/api/v2/sessions shows created %v, last seen %v; want created at the login %v, last seen at the resume %v",
+			s.CreatedAt, s.LastSeenAt, frontDoorEpoch, resumedAt)
+	}
+
+	// Rocket.Chat's own list and info show the resuming client too.
+	rc := map[string]string{"X-User-Id": uid, "X-Auth-Token": tok}
+	list := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/list", headers: rc})
 	want(t, "sessions/list", list, http.StatusOK)
 	var out struct {
 		Sessions []map[string]any `json:"sessions"`
@@ -165,13 +296,17 @@ func TestResumeRecordsTheClient(t *testing.T) {
 	if err := json.Unmarshal([]byte(list.body), &out); err != nil || len(out.Sessions) != 1 {
 		t.Fatalf("sessions/list: %v %s", err, list.body)
 	}
-	if !strings.Contains(list.body, `"name":"Chrome"`) || strings.Contains(list.body, "Firefox") {
-		t.Fatalf("the session does not show the resuming client: %s", list.body)
+	if !strings.Contains(list.body, `"name":"Chrome"`) || strings.Contains(list.body, "Firefox") || out.Sessions[0]["ip"] != secondIP {
+		t.Fatalf("sessions/list does not show the resuming client %s: %s", secondIP, list.body)
 	}
-	// The InfluxDB dialect's list shows it too.
-	a := do(t, request{method: "GET", url: f.base + "/api/v2/sessions?userID=" + uid, headers: token(operToken)})
-	if !strings.Contains(a.body, chromeUA) || strings.Contains(a.body, firefoxUA) {
-		t.Fatalf("/api/v2/sessions does not show the resuming client: %s", a.body)
+	info := do(t, request{method: "GET", url: f.base + "/api/v1/sessions/info?sessionId=" + out.Sessions[0]["sessionId"].(string), headers: rc})
+	want(t, "sessions/info", info, http.StatusOK)
+	m := info.json(t)
+	if m["ip"] != secondIP || m["loginAt"] != frontDoorEpoch.Format("2006-01-02T15:04:05.000Z") {
+		t.Errorf("sessions/info: %s; want ip %s, loginAt the login's", info.body, secondIP)
+	}
+	if last, err := time.Parse(time.RFC3339, m["lastActivityAt"].(string)); err != nil || last.Before(resumedAt) {
+		t.Errorf("sessions/info lastActivityAt %v, want the resume's %v or later", m["lastActivityAt"], resumedAt)
 	}
 }
 

@@ -58,15 +58,20 @@ func (h *Handler) handleSecond(w http.ResponseWriter, r *http.Request) {
 	if !h.signInForm(w, r) {
 		return
 	}
+	second := &auth.SecondFactor{Code: strings.TrimSpace(r.PostFormValue("code"))}
+	if st := r.PostFormValue("state"); st != "" {
+		response, err := passkeyResponse(r)
+		if err != nil {
+			h.errorPage(w, r, http.StatusBadRequest, formError(err))
+			return
+		}
+		second = &auth.SecondFactor{Method: auth.FactorMethodPasskey, Passkey: &auth.PasskeyAssertion{RP: relyingParty(r), State: st, Response: response}}
+	}
 	ticket := readCookie(r, cookieTicket)
 	tenantID, _, ok := h.svc.TicketUser(ticket)
 	if !ok {
 		h.redirect(w, r, "/ui/signin?m=ended")
 		return
-	}
-	second := &auth.SecondFactor{Code: strings.TrimSpace(r.PostFormValue("code"))}
-	if st := r.PostFormValue("state"); st != "" {
-		second = &auth.SecondFactor{Method: auth.FactorMethodPasskey, Passkey: &auth.PasskeyAssertion{RP: relyingParty(r), State: st, Response: []byte(r.PostFormValue("response"))}}
 	}
 	in, err := h.svc.SignIn(r.Context(), auth.Attempt{
 		TenantID: tenantID, Credential: auth.Ticket{Token: ticket}, Second: second,
@@ -143,9 +148,14 @@ func (h *Handler) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	response, err := passkeyResponse(r)
+	if err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, formError(err))
+		return
+	}
 	in, err := h.svc.SignIn(r.Context(), auth.Attempt{
 		TenantID: tenantID, Origin: auth.OriginUI, Client: httpkit.Client(r),
-		Credential: auth.Passkey{PasskeyAssertion: auth.PasskeyAssertion{RP: relyingParty(r), State: r.PostFormValue("state"), Response: []byte(r.PostFormValue("response"))}},
+		Credential: auth.Passkey{PasskeyAssertion: auth.PasskeyAssertion{RP: relyingParty(r), State: r.PostFormValue("state"), Response: response}},
 	})
 	switch auth.ErrorCode(err) {
 	case "":

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/httpkit"
 )
 
 type securityData struct {
@@ -200,6 +201,30 @@ func writeCeremony(w http.ResponseWriter, opts []byte, state string) {
 	json.NewEncoder(w).Encode(ceremony{Options: opts, State: state})
 }
 
+// passkeyResponse is the passkey response the page's script put in the
+// form (WebAuthn's credential as JSON), checked by the rules of every
+// JSON sessiond reads before go-webauthn parses it with encoding/json,
+// which would rewrite text that is not UTF-8 (a lone surrogate included)
+// and keep the last of two members of one name. A missing response is
+// left to the core ("is required"); a bad one is EInvalid, for the 400
+// page (formError).
+func passkeyResponse(r *http.Request) ([]byte, error) {
+	b := []byte(r.PostFormValue("response"))
+	if len(b) == 0 {
+		return b, nil
+	}
+	if err := httpkit.ValidJSON(`field "response"`, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// formError is the 400 page's text for a form field the strict rules
+// refused.
+func formError(err error) string {
+	return "The form could not be read: " + auth.ErrorMessage(err) + "."
+}
+
 // handlePasskeyOptions starts a passkey registration (JSON for the page's
 // script).
 func (h *Handler) handlePasskeyOptions(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -224,7 +249,12 @@ func (h *Handler) handlePasskeyAdd(w http.ResponseWriter, r *http.Request, c *ca
 	if !h.recent(w, r, c, "/ui/security") {
 		return
 	}
-	_, codes, err := h.svc.FinishPasskeyRegistration(r.Context(), c.user, relyingParty(r), r.PostFormValue("state"), []byte(r.PostFormValue("response")), r.PostFormValue("name"))
+	response, err := passkeyResponse(r)
+	if err != nil {
+		h.errorPageFor(w, r, c, http.StatusBadRequest, formError(err))
+		return
+	}
+	_, codes, err := h.svc.FinishPasskeyRegistration(r.Context(), c.user, relyingParty(r), r.PostFormValue("state"), response, r.PostFormValue("name"))
 	switch auth.ErrorCode(err) {
 	case "":
 	case auth.EInvalid:
