@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base32"
 	"strings"
 	"sync"
 	"testing"
@@ -419,4 +421,50 @@ func TestTOTPNeedsKey(t *testing.T) {
 	if _, err := e.svc.BeginTOTP(context.Background(), u.TenantID, u.ID); auth.ErrorCode(err) != auth.ENotImplemented {
 		t.Fatalf("BeginTOTP without a key: %v, want not_implemented", err)
 	}
+}
+
+// TestTOTPSecretSealedAtRest: what the store holds for a TOTP factor is
+// the secret sealed under the factor key: neither the secret's base32
+// text (as the app shows it, in either case) nor its bytes appear in it,
+// and a service with another key cannot use it.
+func TestTOTPSecretSealedAtRest(t *testing.T) {
+	e, _, _ := factorEnv(t)
+	ctx := context.Background()
+	u := e.createUser(t, "alice", "correct horse")
+	secret, _ := enrolTOTP(t, e, u)
+	e.clock.Advance(time.Minute)
+
+	fs, err := e.db.UserFactors(ctx, u.TenantID, u.ID) // the store's own value, not the core's
+	must(t, "stored factors", err)
+	if len(fs) != 1 || fs[0].Kind != auth.FactorTOTP || len(fs[0].Secret) == 0 {
+		t.Fatalf("stored factors %+v: want one TOTP factor with a stored secret", fs)
+	}
+	raw := fs[0].Secret
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	must(t, "decode the secret", err)
+	for what, clear := range map[string][]byte{
+		"base32 text":            []byte(secret),
+		"base32 text, lowercase": []byte(strings.ToLower(secret)),
+		"bytes":                  key,
+	} {
+		if bytes.Contains(raw, clear) {
+			t.Errorf("the stored secret holds its %s in the clear", what)
+		}
+	}
+
+	other := auth.NewService(auth.Config{
+		Users: e.db, Tenants: e.db, Tokens: e.db, Sessions: e.sessions, Hasher: e.hasher, Now: e.clock.Now,
+		SecondFactors: auth.SecondFactorConfig{Factors: e.db, RecoveryCodes: e.db, Key: []byte("another key, 32 bytes long......")},
+	})
+	must(t, "init", other.Init(ctx))
+	in, err := other.SignIn(ctx, auth.Attempt{
+		TenantID: auth.DefaultTenantID, Login: "alice", Credential: auth.Password{Secret: "correct horse"},
+		Second: &auth.SecondFactor{Method: auth.FactorMethodTOTP, Code: totpCode(t, secret, e.clock.Now())},
+	})
+	if err == nil || in != nil {
+		t.Fatal("a service with another factor key accepted the TOTP code")
+	}
+	// The right key still opens it.
+	_, err = signIn2(e, "alice", "correct horse", &auth.SecondFactor{Method: auth.FactorMethodTOTP, Code: totpCode(t, secret, e.clock.Now())})
+	must(t, "sign in with the configured key", err)
 }

@@ -127,6 +127,30 @@ func (s *Service) RevokePersonalToken(ctx context.Context, by Reach, id string) 
 	return ErrTokenNotFound
 }
 
+// RemovePersonalTokens removes every personal access token of a user and
+// returns how many went: Rocket.Chat's users.logout, and a password
+// change that ends the user's other sessions (SetPassword).
+func (s *Service) RemovePersonalTokens(ctx context.Context, tenantID, userID string) (int, error) {
+	if s.sf.ptokens == nil {
+		return 0, nil
+	}
+	ts, err := s.sf.ptokens.UserPersonalTokens(ctx, tenantID, userID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range ts {
+		switch err := s.deletePersonalToken(ctx, t); ErrorCode(err) {
+		case "":
+			n++
+		case ENotFound: // removed meanwhile
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 func (s *Service) deletePersonalToken(ctx context.Context, t *PersonalToken) error {
 	if err := s.sf.ptokens.DeletePersonalToken(ctx, t.TenantID, t.ID); err != nil {
 		return err

@@ -71,8 +71,9 @@ func (s *Service) StartPasswordReset(ctx context.Context, req ResetRequest) (*OT
 
 // ResetPassword is the confirm step of a password reset: it consumes the
 // tenant's verified reset_password OTP with the ID, sets the user's new
-// password, marks their email verified, clears their sign-in lockout and
-// ends every session of theirs in every API. The password is checked
+// password, marks their email verified, clears their sign-in lockout,
+// ends every session of theirs in every API and removes their personal
+// access tokens (SetPassword with endOthers). The password is checked
 // against the policy before the OTP is consumed, so a refused password
 // can be replaced. Returns ErrOTPNotFound, EOTPExpired, EOTPInvalidState
 // (not verified, or used), or EPasswordRule.
@@ -120,7 +121,7 @@ func (s *Service) ResetPassword(ctx context.Context, tenantID, id, password stri
 			s.log.Warn("clearing a lockout after a password reset failed", "user", u.ID, "err", err)
 		}
 	}
-	s.audit(ctx, Event{Type: EventPasswordReset, Outcome: OutcomeSuccess, TenantID: tenantID, User: u.ID, IP: c.IP, Target: o.ID, Detail: "completed: every session ended"})
+	s.audit(ctx, Event{Type: EventPasswordReset, Outcome: OutcomeSuccess, TenantID: tenantID, User: u.ID, IP: c.IP, Target: o.ID, Detail: "completed: every session and personal access token ended"})
 	return nil
 }
 

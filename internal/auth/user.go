@@ -265,8 +265,12 @@ func (s *Service) DeleteUser(ctx context.Context, tenantID, id string) error {
 }
 
 // SetPassword sets a user's password without asking for the old one.
-// When endOthers is set, every session of the user but keepSession ends.
-// Returns ErrUserNotFound or EPasswordRule.
+// When endOthers is set, every session of the user but keepSession ends,
+// and every personal access token of theirs is removed: a change that
+// signs the user out elsewhere (a reset, an administrator's set-password,
+// the owner's own change) is how an account is taken back, and a token
+// made by whoever held it would otherwise outlive it. Returns
+// ErrUserNotFound or EPasswordRule.
 func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endOthers bool, keepSession string) error {
 	if err := s.policy.checkLength(pw); err != nil {
 		s.audit(ctx, Event{Type: EventPasswordChange, Outcome: OutcomeRefused, TenantID: tenantID, User: id, Detail: ErrorMessage(err)})
@@ -294,7 +298,11 @@ func (s *Service) SetPassword(ctx context.Context, tenantID, id, pw string, endO
 		if err != nil {
 			return err
 		}
-		ev.Detail = fmt.Sprintf("%d other sessions ended", n)
+		k, err := s.RemovePersonalTokens(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		ev.Detail = fmt.Sprintf("%d other sessions and %d personal access tokens ended", n, k)
 	}
 	s.audit(ctx, ev)
 	return nil

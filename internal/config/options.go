@@ -141,7 +141,7 @@ func options() []option {
 	add("session-idle-timeout", "sessions.idle-timeout", "end a session not used for this long (0: off)", duration(func(c *Config) *time.Duration { return &c.SessionIdleTimeout }))
 	add("session-absolute-timeout", "sessions.absolute-timeout", "never renew a session past its creation plus this (0: off)", duration(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout }))
 	add("max-sessions-per-user", "sessions.max-per-user", "live sessions a user may hold; signing in once more ends the least recently used (0: no cap)", integer(func(c *Config) *int { return &c.MaxSessionsPerUser }))
-	add("end-sessions-on-password-change", "sessions.end-on-password-change", "a password change ends the user's other sessions", boolean(func(c *Config) *bool { return &c.EndSessionsOnPasswordChange }))
+	add("end-sessions-on-password-change", "sessions.end-on-password-change", "a password change ends the user's other sessions and personal access tokens", boolean(func(c *Config) *bool { return &c.EndSessionsOnPasswordChange }))
 	// passwords
 	add("password-min-length", "passwords.min-length", "shortest password accepted, in bytes (at least 8)", integer(func(c *Config) *int { return &c.PasswordMinLength }))
 	add("password-max-length", "passwords.max-length", "longest password accepted, in bytes (72 to 4096)", integer(func(c *Config) *int { return &c.PasswordMaxLength }))
@@ -168,7 +168,7 @@ func options() []option {
 	// second factors
 	add("factor-key", "factors.key", "32 random bytes in base64 that seal TOTP secrets at rest (prefer --factor-key-file or SESSIOND_FACTOR_KEY_FILE)", str(func(c *Config) *string { return &c.Factors.Key }), secretValue)
 	add("factor-key-file", "factors.key-file", "file holding the factor key (base64); default with the embedded store: <data-dir>/factor.key, made at first start", str(func(c *Config) *string { return &c.Factors.KeyFile }))
-	add("reauth-window", "factors.reauth-window", "how long a sign-in or re-authentication lets a user remove a factor or end every other session", duration(func(c *Config) *time.Duration { return &c.Factors.ReauthWindow }))
+	add("reauth-window", "factors.reauth-window", "how long a sign-in or re-authentication lets a user remove a factor or end every other session on the account pages", duration(func(c *Config) *time.Duration { return &c.Factors.ReauthWindow }))
 	add("passkey-rp-id", "factors.passkey-rp-id", "WebAuthn relying party ID, e.g. example.com (default: the host each request reached)", str(func(c *Config) *string { return &c.Factors.PasskeyRPID }))
 	add("passkey-origins", "factors.passkey-origins", "comma-separated origins allowed for passkeys, e.g. https://login.example.com (with --passkey-rp-id)", str(func(c *Config) *string { return &c.Factors.PasskeyOrigins }))
 	add("rocketchat-2fa-remember", "rocketchat.2fa-remember", "how long a good second factor spares a Rocket.Chat token further codes from the same client (0: never)", duration(func(c *Config) *time.Duration { return &c.Factors.RocketRemember }))

@@ -130,3 +130,85 @@ func TestRevokeAcrossInstances(t *testing.T) {
 	wantStatus(t, a.get("/api/v1/me", &first), http.StatusUnauthorized)
 	wantStatus(t, a.get("/api/v1/me", &second), http.StatusOK)
 }
+
+// influxDo sends a request with an InfluxDB session cookie (and Basic
+// credentials when user is set) and returns the status.
+func (e *env) influxDo(method, path, cookie, body, user, pw string) int {
+	e.t.Helper()
+	hr, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	hr.Header.Set("Content-Type", "application/json")
+	hr.AddCookie(&http.Cookie{Name: "influxdb-oss-session", Value: cookie})
+	if user != "" {
+		hr.SetBasicAuth(user, pw)
+	}
+	resp, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestPasswordChangeEndsPersonalAccessTokens: a personal access token
+// ends with the user's logins when a password change ends them (here an
+// administrator's set-password through the InfluxDB API, which ends every
+// session by default); before, it outlived the change. With
+// --end-sessions-on-password-change=false the owner's own change keeps
+// both.
+func TestPasswordChangeEndsPersonalAccessTokens(t *testing.T) {
+	const next = "a-brand-new-bob-password"
+	tests := []struct {
+		name   string
+		tune   func(*config.Config)
+		change func(e *env) int
+		ends   bool
+	}{
+		{
+			name: "set by an administrator",
+			tune: func(*config.Config) {},
+			change: func(e *env) int {
+				return e.influxDo("POST", "/api/v2/users/"+bobID+"/password", e.influxSignIn(adminName, adminPass), `{"password":"`+next+`"}`, "", "")
+			},
+			ends: true,
+		},
+		{
+			name: "own change keeping other sessions",
+			tune: func(c *config.Config) { c.EndSessionsOnPasswordChange = false },
+			change: func(e *env) int {
+				return e.influxDo("PUT", "/api/v2/me/password", e.influxSignIn(bobName, bobPass), `{"password":"`+next+`"}`, bobName, bobPass)
+			},
+			ends: false,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t, tt.tune)
+			bob := e.login(bobName, bobPass, chromeUA)
+			r := e.post("/api/v1/users.generatePersonalAccessToken", `{"tokenName":"bot","bypassTwoFactor":true}`, &bob)
+			wantStatus(t, r, http.StatusOK)
+			pat := cred{bobID, r.json(t)["token"].(string)}
+			wantStatus(t, e.get("/api/v1/me", &pat), http.StatusOK)
+
+			if st := tt.change(e); st != http.StatusNoContent {
+				t.Fatalf("password change: %d, want 204", st)
+			}
+			want := http.StatusOK
+			if tt.ends {
+				want = http.StatusUnauthorized
+			}
+			if got := e.get("/api/v1/me", &pat).status; got != want {
+				t.Errorf("me with the personal access token after the change: %d, want %d", got, want)
+			}
+			if got := e.get("/api/v1/me", &bob).status; got != want {
+				t.Errorf("me with bob's login after the change: %d, want %d", got, want)
+			}
+			if !tt.ends {
+				r = e.get("/api/v1/users.getPersonalAccessTokens", &bob)
+				wantStatus(t, r, http.StatusOK)
+				if n := len(r.json(t)["tokens"].([]any)); n != 1 {
+					t.Errorf("%d tokens listed after the change, want 1", n)
+				}
+			}
+		})
+	}
+}

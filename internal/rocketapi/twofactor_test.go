@@ -194,18 +194,24 @@ func TestPersonalAccessTokens(t *testing.T) {
 }
 
 // TestUsersLogout reproduces issue 14: users.removeOtherTokens and
-// users.logout were missing.
+// users.logout were missing. The first keeps personal access tokens, the
+// second ends them with the logins.
 func TestUsersLogout(t *testing.T) {
 	e := start(t)
 	bob := e.login(bobName, bobPass, chromeUA)
+	r := e.post("/api/v1/users.generatePersonalAccessToken", `{"tokenName":"bot"}`, &bob)
+	wantStatus(t, r, http.StatusOK)
+	pat := cred{bobID, r.json(t)["token"].(string)}
 	other := e.login(bobName, bobPass, firefoxUA)
 	wantStatus(t, e.post("/api/v1/users.removeOtherTokens", ``, &bob), http.StatusOK)
 	wantStatus(t, e.get("/api/v1/me", &other), http.StatusUnauthorized)
 	wantStatus(t, e.get("/api/v1/me", &bob), http.StatusOK)
+	wantStatus(t, e.get("/api/v1/me", &pat), http.StatusOK)
 
 	carol := e.login(carolName, carolPass, chromeUA)
-	r := e.post("/api/v1/users.logout", `{"userId":"`+bobID+`"}`, &carol)
+	r = e.post("/api/v1/users.logout", `{"userId":"`+bobID+`"}`, &carol)
 	wantStatus(t, r, http.StatusForbidden)
+	wantStatus(t, e.get("/api/v1/me", &pat), http.StatusOK)
 	root := e.login(adminName, adminPass, chromeUA)
 	r = e.post("/api/v1/users.logout", `{"userId":"`+bobID+`"}`, &root)
 	wantStatus(t, r, http.StatusOK)
@@ -213,6 +219,7 @@ func TestUsersLogout(t *testing.T) {
 		t.Fatalf("users.logout: %s", r.body)
 	}
 	wantStatus(t, e.get("/api/v1/me", &bob), http.StatusUnauthorized)
+	wantStatus(t, e.get("/api/v1/me", &pat), http.StatusUnauthorized)
 	wantStatus(t, e.post("/api/v1/users.logout", `{}`, &carol), http.StatusOK)
 	wantStatus(t, e.get("/api/v1/me", &carol), http.StatusUnauthorized)
 }

@@ -225,16 +225,9 @@ func (h *Handler) handleUsersLogout(w http.ResponseWriter, r *http.Request, c *c
 		h.failErr(w, r, err, nil)
 		return
 	}
-	ts, err := h.svc.PersonalTokens(ctx, tenant, id)
-	if err != nil {
+	if _, err := h.svc.RemovePersonalTokens(ctx, tenant, id); err != nil {
 		h.failErr(w, r, err, nil)
 		return
-	}
-	for _, t := range ts {
-		if err := h.svc.RemovePersonalToken(ctx, tenant, id, t.Name); err != nil && auth.ErrorCode(err) != auth.ENotFound {
-			h.failErr(w, r, err, nil)
-			return
-		}
 	}
 	respond(w, http.StatusOK, messageResponse{Message: "User " + id + " has been logged out!", Success: true})
 }

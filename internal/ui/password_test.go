@@ -1,11 +1,14 @@
 package ui_test
 
 import (
-	"github.com/sessiond/sessiond/internal/config"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sessiond/sessiond/internal/auth"
+	"github.com/sessiond/sessiond/internal/config"
 )
 
 const newPassword = "a new and longer passphrase"
@@ -21,7 +24,7 @@ func TestPasswordPage(t *testing.T) {
 		`<label for="new">New password</label>`, `autocomplete="new-password"`,
 		`<label for="confirm">Confirm new password</label>`,
 		"8 to 72 characters",
-		"Changing your password signs you out everywhere else.", // the server's default policy
+		"Changing your password signs you out everywhere else and removes your personal access tokens.", // the server's default policy
 		`aria-current="page">Password</a>`,
 	} {
 		if !strings.Contains(p.body, want) {
@@ -73,11 +76,16 @@ func TestPasswordRefused(t *testing.T) {
 }
 
 // TestPasswordChange: the right current password changes it, ends the
-// other sessions (the server's default) and replaces this session's token.
+// other sessions (the server's default) and the personal access tokens,
+// and replaces this session's token.
 func TestPasswordChange(t *testing.T) {
 	e := newEnv(t)
 	alice := e.user("alice", false)
 	key := e.apiSignIn("alice", goodPassword)
+	_, pat, err := e.svc.CreatePersonalToken(context.Background(), alice.TenantID, alice.ID, "bot", false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := e.client()
 	c.signIn("alice", goodPassword)
 	old := c.cookie(uiCookie)
@@ -89,12 +97,15 @@ func TestPasswordChange(t *testing.T) {
 	if got := e.apiMe(key); got != http.StatusUnauthorized {
 		t.Errorf("API session after the change: %d, want 401", got)
 	}
+	if _, _, err := e.svc.AuthenticatePersonalToken(context.Background(), pat); auth.ErrorCode(err) != auth.EUnauthorized {
+		t.Errorf("personal access token after the change: %v, want unauthorized", err)
+	}
 	fresh := c.cookie(uiCookie)
 	if fresh == "" || fresh == old {
 		t.Error("the UI session token was not replaced")
 	}
 	page := c.mustGet(p.location())
-	if got := flashText(page.body); got != "Your password has been changed and your other sessions were signed out." {
+	if got := flashText(page.body); got != "Your password has been changed, your other sessions were signed out and your personal access tokens removed." {
 		t.Errorf("flash %q", got)
 	}
 	if n := len(e.sessions(alice)); n != 1 {

@@ -72,3 +72,87 @@ func TestSignOutOthersNeedsRecentProof(t *testing.T) {
 		t.Fatal("the API session survived")
 	}
 }
+
+// enrolTOTP gives u an authenticator app through the core, as the
+// security page does, and returns its secret.
+func (e *env) enrolTOTP(u *auth.User) string {
+	e.t.Helper()
+	ctx := context.Background()
+	en, err := e.svc.BeginTOTP(ctx, u.TenantID, u.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	code, _ := auth.TOTPCode(en.Secret, e.clock.Now())
+	if _, err := e.svc.ConfirmTOTP(ctx, u.TenantID, u.ID, code); err != nil {
+		e.t.Fatal(err)
+	}
+	return en.Secret
+}
+
+// confirmedFactors returns the IDs of u's confirmed factors.
+func (e *env) confirmedFactors(u *auth.User) []string {
+	e.t.Helper()
+	fs, err := e.svc.Factors(context.Background(), u.TenantID, u.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range fs {
+		if f.Confirmed {
+			ids = append(ids, f.ID)
+		}
+	}
+	return ids
+}
+
+// TestRemoveFactorNeedsRecentProof: on the security page, a sign-in
+// within the re-authentication window removes a factor at once; an older
+// one is sent to re-authenticate and the factor stays until it has.
+func TestRemoveFactorNeedsRecentProof(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice", false)
+	c := e.client()
+	c.signIn("alice", goodPassword)
+
+	remove := func(what string, wantTo string) {
+		t.Helper()
+		ids := e.confirmedFactors(alice)
+		if len(ids) != 1 {
+			t.Fatalf("%s: %d factors, want 1", what, len(ids))
+		}
+		action := "/ui/security/factors/" + ids[0] + "/remove"
+		if page := c.mustGet("/ui/security"); !strings.Contains(page.body, `action="`+action+`"`) {
+			t.Fatalf("%s: the security page has no form for %s", what, action)
+		}
+		if p := c.post(action, nil); p.status != http.StatusSeeOther || p.location() != wantTo {
+			t.Fatalf("%s: status %d to %q, want 303 to %q", what, p.status, p.location(), wantTo)
+		}
+	}
+
+	// A recent sign-in is proof enough.
+	e.enrolTOTP(alice)
+	remove("a recent sign-in", "/ui/security?m=factor-gone")
+	if n := len(e.confirmedFactors(alice)); n != 0 {
+		t.Fatalf("%d factors after removing the only one", n)
+	}
+	if got := flashText(c.mustGet("/ui/security?m=factor-gone").body); got != "The second factor has been removed." {
+		t.Errorf("flash %q", got)
+	}
+
+	// An older one is not.
+	secret := e.enrolTOTP(alice)
+	e.clock.Advance(auth.DefaultReauthWindow + time.Second)
+	remove("an old sign-in", "/ui/reauth?next=%2Fui%2Fsecurity")
+	if n := len(e.confirmedFactors(alice)); n != 1 {
+		t.Fatalf("%d factors after a refused removal, want 1", n)
+	}
+	c.mustGet("/ui/reauth?next=%2Fui%2Fsecurity")
+	code, _ := auth.TOTPCode(secret, e.clock.Now())
+	if p := c.post("/ui/reauth", url.Values{"code": {code}, "next": {"/ui/security"}}); p.status != http.StatusSeeOther || p.location() != "/ui/security" {
+		t.Fatalf("reauth with a code: %d to %q", p.status, p.location())
+	}
+	remove("after re-authenticating", "/ui/security?m=factor-gone")
+	if n := len(e.confirmedFactors(alice)); n != 0 {
+		t.Fatalf("%d factors after removing it with a fresh proof", n)
+	}
+}

@@ -107,10 +107,10 @@ func (h *Handler) errorPageFor(w http.ResponseWriter, r *http.Request, c *caller
 // these fixed texts can appear, so nothing from the URL is echoed.
 var flashes = map[string]string{
 	"signedout":     "You have signed out.",
-	"reset":         "Your password has been reset and every session of yours has ended. Sign in with the new password.",
+	"reset":         "Your password has been reset, every session of yours has ended and your personal access tokens were removed. Sign in with the new password.",
 	"ended":         "Your session has ended. Please sign in again.",
 	"password":      "Your password has been changed.",
-	"password-all":  "Your password has been changed and your other sessions were signed out.",
+	"password-all":  "Your password has been changed, your other sessions were signed out and your personal access tokens removed.",
 	"session":       "That session has been signed out.",
 	"gone":          "That session had already ended.",
 	"others":        "Signed out %s.",
