@@ -1,7 +1,7 @@
 // Package testenv says, at the end of `go test ./...`, which optional
 // engines the tests ran against and which they skipped: a package whose
-// tests need PostgreSQL, Redis, a Redis Cluster or Chromium calls Main
-// from its TestMain.
+// tests need PostgreSQL, Redis, a Redis Cluster, Chromium or the influx
+// CLI calls Main (or Report) from its TestMain.
 //
 // `go test` in package-list mode prints nothing a passing test binary
 // writes, so the line goes to the go command's own standard error
@@ -36,6 +36,7 @@ var (
 	Redis        = Engine{Name: "Redis", Env: "SESSIOND_TEST_REDIS_ADDR", Hint: "SESSIOND_TEST_REDIS_ADDR=127.0.0.1:6379"}
 	RedisCluster = Engine{Name: "Redis Cluster", Env: "SESSIOND_TEST_REDIS_CLUSTER", Hint: "SESSIOND_TEST_REDIS_CLUSTER=127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 (.ci/redis-cluster starts one)"}
 	Chromium     = Engine{Name: "Chromium", Path: "/usr/bin/chromium", Hint: "apt-get install chromium"}
+	InfluxCLI    = Engine{Name: "influx CLI", Env: "SESSIOND_TEST_INFLUX_CLI", Hint: "SESSIOND_TEST_INFLUX_CLI=/path/to/influx, the influxdata/influx-cli v2.8.0 binary built from source (docs/influxdb-api.md: The influx CLI)"}
 )
 
 // Present reports whether the engine is there to test against.
