@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // influxCLI sends requests as the official InfluxDB command-line client
@@ -172,12 +173,13 @@ type cliPermission struct {
 
 // authCreate is `influx auth create --all-access -o ORG` without --user
 // (clients/auth/auth.go Create): the org lookup, GET /api/v2/users?name=
-// (the flag's empty value is sent; the first user answered is taken),
+// (the flag's empty value is sent; the first user answered is taken, and
+// returned as userID),
 // GET /api/v2/resources, then the token with every resource type but
 // instance: orgs read by ID, users by the user's ID, the rest scoped to
 // the organization. With operator set it is `--operator` instead: read
 // and write on every type but instance, unscoped.
-func (c *influxCLI) authCreate(org string, operator bool) (tokenID, token string) {
+func (c *influxCLI) authCreate(org string, operator bool) (tokenID, token, userID string) {
 	c.t.Helper()
 	id := c.orgID(org)
 	var users struct {
@@ -189,7 +191,7 @@ func (c *influxCLI) authCreate(org string, operator bool) (tokenID, token string
 	if len(users.Users) == 0 {
 		c.t.Fatal("could not find user")
 	}
-	userID := users.Users[0].ID
+	userID = users.Users[0].ID
 	var resources []string
 	c.send("GET", "/api/v2/resources", "", http.StatusOK, &resources)
 	var ps []cliPermission
@@ -224,7 +226,7 @@ func (c *influxCLI) authCreate(org string, operator bool) (tokenID, token string
 	if a.Token == "" || len(a.Permissions) != len(ps) {
 		c.t.Fatalf("token answered with %d permissions, asked %d", len(a.Permissions), len(ps))
 	}
-	return a.ID, a.Token
+	return a.ID, a.Token, userID
 }
 
 // authList is `influx auth list` (clients/auth/auth.go List): the IDs.
@@ -245,7 +247,10 @@ func (c *influxCLI) authList() []string {
 
 // TestInfluxCLIFlow replays the influx CLI's requests for issue 17's flow:
 // setup, a username/password config, user create -o, org members list,
-// auth create --all-access -o, auth list.
+// auth create --all-access -o, auth list. It needs no binary, so it always
+// runs; TestInfluxCLI (internal/server) runs the real binary through the
+// same flow against a sessiond process when SESSIOND_TEST_INFLUX_CLI
+// names it.
 func TestInfluxCLIFlow(t *testing.T) {
 	e := start(t, "")
 	cli := &influxCLI{t: t, base: e.srv.URL}
@@ -260,6 +265,9 @@ func TestInfluxCLIFlow(t *testing.T) {
 		t.Fatal("setup not allowed on a new server")
 	}
 	var setup struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
 		Org struct {
 			ID   string `json:"id"`
 			Name string `json:"name"`
@@ -270,6 +278,7 @@ func TestInfluxCLIFlow(t *testing.T) {
 	// influx config create -n pw -u URL -p admin:admin-passw0rd-x -o acme:
 	// no request; each command below signs in first.
 	const adminPass = "admin:admin-passw0rd-x"
+	e.clock.Advance(time.Minute) // users made later than setup's
 
 	// influx user create -n bob -p bob-passw0rd-x -o acme
 	cli.signin(adminPass)
@@ -293,7 +302,10 @@ func TestInfluxCLIFlow(t *testing.T) {
 
 	// influx auth create --all-access -o acme
 	cli.signin(adminPass)
-	allAccessID, allAccess := cli.authCreate("acme", false)
+	allAccessID, allAccess, owner := cli.authCreate("acme", false)
+	if owner != setup.User.ID {
+		t.Fatalf("auth create made the token for %s, want the setup user %s", owner, setup.User.ID)
+	}
 	// influx org list -t TOKEN (clients/org/org.go List): the new token
 	// reads its organization.
 	tok := &influxCLI{t: t, base: e.srv.URL, token: allAccess}
@@ -309,7 +321,7 @@ func TestInfluxCLIFlow(t *testing.T) {
 
 	// influx auth create --operator -o acme
 	cli.signin(adminPass)
-	operatorID, _ := cli.authCreate("acme", true)
+	operatorID, _, _ := cli.authCreate("acme", true)
 
 	// influx auth list
 	cli.signin(adminPass)
@@ -326,4 +338,61 @@ func TestInfluxCLIFlow(t *testing.T) {
 		t.Fatal("carol got bob's ID")
 	}
 	(&influxCLI{t: t, base: e.srv.URL}).signin("carol:carol-passw0rd-x")
+}
+
+// TestInfluxCLIAuthCreateForTheSetupUser: `influx auth create` without
+// --user makes its token for the first user GET /api/v2/users?name=
+// answers. Against InfluxDB that is the oldest user, the one made at
+// setup, because InfluxDB lists users by ID and its user IDs grow with
+// time. sessiond's IDs are random, so it lists users oldest first: here
+// bob is made after setup with an ID lower than any the admin can have,
+// and the token must still be the admin's (the real CLI made it for bob
+// whenever his random ID was the lower). after= pages in that order.
+func TestInfluxCLIAuthCreateForTheSetupUser(t *testing.T) {
+	e := start(t, "")
+	cli := &influxCLI{t: t, base: e.srv.URL}
+	var setup struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	cli.send("POST", "/api/v2/setup", `{"bucket":"bucket0","org":"acme","password":"admin-passw0rd-x","retentionPeriodSeconds":0,"username":"admin"}`, http.StatusCreated, &setup)
+	const bobID = "0000000000000001"
+	if setup.User.ID <= bobID {
+		t.Fatalf("setup user %s: want an ID above %s", setup.User.ID, bobID)
+	}
+	e.clock.Advance(time.Second)
+	if _, err := e.app.Service().CreateUser(t.Context(), newUser(bobID, "bob", "bob-passw0rd-x", "active")); err != nil {
+		t.Fatal(err)
+	}
+
+	cli.signin("admin:admin-passw0rd-x")
+	if _, _, owner := cli.authCreate("acme", false); owner != setup.User.ID {
+		t.Fatalf("auth create --all-access made the token for %s, want the setup user %s", owner, setup.User.ID)
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"admin", "bob"}},
+		{"?after=" + setup.User.ID, []string{"bob"}},
+		{"?after=" + bobID, nil},
+		{"?after=00000000000000ff", nil}, // no such user
+		{"?limit=1", []string{"admin"}},
+		{"?offset=1", []string{"bob"}},
+	} {
+		var res struct {
+			Users []struct {
+				Name string `json:"name"`
+			} `json:"users"`
+		}
+		cli.send("GET", "/api/v2/users"+tc.query, "", http.StatusOK, &res)
+		var got []string
+		for _, u := range res.Users {
+			got = append(got, u.Name)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("GET /api/v2/users%s: %q, want %q", tc.query, got, tc.want)
+		}
+	}
 }

@@ -1,8 +1,11 @@
 package influxapi
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/sessiond/sessiond/internal/auth"
 )
@@ -57,12 +60,12 @@ func (h *Handler) handleListUsers(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	var users []*auth.User
 	if c.can("read", "users", "") {
-		all, err := h.svc.Users(r.Context(), auth.UserFilter{TenantID: tenant, After: q.Get("after")})
+		all, err := h.svc.Users(r.Context(), auth.UserFilter{TenantID: tenant})
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		users = all
+		users = oldestFirst(all, q.Get("after"))
 	} else if c.can("read", "users", c.user.ID) {
 		users = []*auth.User{c.user}
 	}
@@ -92,6 +95,27 @@ func (h *Handler) handleListUsers(w http.ResponseWriter, r *http.Request, c *cal
 		out = []userResponse{}
 	}
 	respond(w, http.StatusOK, usersResponse{Links: map[string]string{"self": "/api/v2/users"}, Users: out})
+}
+
+// oldestFirst orders users as InfluxDB's GET /api/v2/users does: by ID,
+// and InfluxDB's user IDs grow with time (snowflake), so oldest first and
+// the setup user leads. Clients count on it: `influx auth create` without
+// --user makes its token for the first user listed (influx-cli
+// clients/auth/auth.go Create). sessiond's IDs are random, so the order
+// is the users' creation, then ID. after, as in InfluxDB, starts the list
+// after the user it names (none when no user has that ID).
+func oldestFirst(users []*auth.User, after string) []*auth.User {
+	slices.SortStableFunc(users, func(a, b *auth.User) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	if after == "" {
+		return users
+	}
+	i := slices.IndexFunc(users, func(u *auth.User) bool { return u.ID == after })
+	if i < 0 {
+		return nil
+	}
+	return users[i+1:]
 }
 
 func parseStatus(s *string) (*auth.UserState, error) {

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	testenv.Report(code, testenv.Postgres, testenv.Redis, testenv.RedisCluster)
+	testenv.Report(code, testenv.Postgres, testenv.Redis, testenv.RedisCluster, testenv.InfluxCLI)
 	os.Exit(code)
 }
 

@@ -1,7 +1,7 @@
 // Package testenv says, after a package's tests, which optional engines
 // they ran against and which they skipped: a package whose tests need
-// PostgreSQL, Redis, a Redis Cluster or Chromium calls Main from its
-// TestMain.
+// PostgreSQL, Redis, a Redis Cluster, Chromium or the influx CLI calls
+// Main (or Report) from its TestMain.
 //
 // Main prints one line per engine to the test binary's standard output,
 // after the tests, as a test's own output is printed. `go test` shows it
@@ -46,6 +46,7 @@ var (
 	Redis        = Engine{Name: "Redis", Env: "SESSIOND_TEST_REDIS_ADDR", Hint: "SESSIOND_TEST_REDIS_ADDR=127.0.0.1:6379"}
 	RedisCluster = Engine{Name: "Redis Cluster", Env: "SESSIOND_TEST_REDIS_CLUSTER", Hint: "SESSIOND_TEST_REDIS_CLUSTER=127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 (.ci/redis-cluster starts one)"}
 	Chromium     = Engine{Name: "Chromium", Path: "/usr/bin/chromium", Hint: "apt-get install chromium"}
+	InfluxCLI    = Engine{Name: "influx CLI", Env: "SESSIOND_TEST_INFLUX_CLI", Hint: "SESSIOND_TEST_INFLUX_CLI=/path/to/influx, the influxdata/influx-cli v2.8.0 binary built from source (docs/influxdb-api.md: The influx CLI)"}
 )
 
 // Present reports whether the engine is there to test against.
