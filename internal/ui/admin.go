@@ -143,11 +143,19 @@ func (h *Handler) handleUserSignOutAll(w http.ResponseWriter, r *http.Request, c
 	if !ok {
 		return
 	}
-	except := ""
+	var n int
+	var err error
 	if u.ID == c.user.ID {
-		except = c.sess.ID
+		// One's own other sessions: the same rule as "Sign out everywhere
+		// else", a recent proof, or re-authenticate first.
+		n, err = h.svc.EndOtherSessions(r.Context(), c.sess, h.svc.Recent(c.sess))
+		if auth.ErrorCode(err) == auth.EReauth {
+			h.redirect(w, r, "/ui/reauth?next="+url.QueryEscape("/ui/admin/users/"+u.ID))
+			return
+		}
+	} else {
+		n, err = h.svc.RevokeUserSessions(r.Context(), c.sess.TenantID, u.ID, "")
 	}
-	n, err := h.svc.RevokeUserSessions(r.Context(), c.sess.TenantID, u.ID, except)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sessiond/sessiond/internal/auth"
 )
@@ -258,4 +259,47 @@ func TestAdminEndsOwnSessions(t *testing.T) {
 		t.Error("the API session lives on")
 	}
 	c.mustGet("/ui/sessions")
+}
+
+// TestAdminEndsOwnSessionsNeedsRecentProof: an administrator ending their
+// own other sessions from their admin page meets the rule of "Sign out
+// everywhere else": a session older than the window re-authenticates
+// first, and nothing ends until then.
+func TestAdminEndsOwnSessionsNeedsRecentProof(t *testing.T) {
+	e := newEnv(t)
+	root := e.user("root", true)
+	bob := e.user("bob", false)
+	key := e.apiSignIn("root", goodPassword)
+	bobKey := e.apiSignIn("bob", goodPassword)
+	c := e.client()
+	c.signIn("root", goodPassword)
+	e.clock.Advance(auth.DefaultReauthWindow + time.Second)
+
+	p := c.post("/ui/admin/users/"+root.ID+"/sessions/signout", nil)
+	if p.status != http.StatusSeeOther || p.location() != "/ui/reauth?next="+url.QueryEscape("/ui/admin/users/"+root.ID) {
+		t.Fatalf("status %d to %q, want 303 to the re-authentication", p.status, p.location())
+	}
+	if e.apiMe(key) != http.StatusOK {
+		t.Fatal("own other sessions ended without a proof")
+	}
+	// Another user's sessions are an administrator's act: no proof asked.
+	p = c.post("/ui/admin/users/"+bob.ID+"/sessions/signout", nil)
+	if p.location() != "/ui/admin/users/"+bob.ID+"?m=user-sessions&n=1" {
+		t.Fatalf("bob: to %q", p.location())
+	}
+	if e.apiMe(bobKey) != http.StatusUnauthorized {
+		t.Error("bob's session lives on")
+	}
+	p = c.post("/ui/reauth", url.Values{"password": {goodPassword}, "next": {"/ui/admin/users/" + root.ID}})
+	if p.status != http.StatusSeeOther || p.location() != "/ui/admin/users/"+root.ID {
+		t.Fatalf("reauth: %d to %q", p.status, p.location())
+	}
+	c.mustGet(p.location()) // where the redirect leads; the new session's form token
+	p = c.post("/ui/admin/users/"+root.ID+"/sessions/signout", nil)
+	if p.location() != "/ui/admin/users/"+root.ID+"?m=user-sessions&n=1" {
+		t.Fatalf("after reauth: to %q", p.location())
+	}
+	if e.apiMe(key) != http.StatusUnauthorized {
+		t.Error("the API session lives on after the proof")
+	}
 }
