@@ -19,26 +19,12 @@ func TestHangIsUnavailableAndRecovers(t *testing.T) {
 	db := open(t, pg.DSN(), nil)
 	s := db.SessionStore()
 	ctx := context.Background()
-	x := storetest.NewSession("t", "u", time.Hour)
-	x.ExpiresAt = time.Now().Add(time.Hour)
-	if err := s.CreateSession(ctx, x); err != nil {
-		t.Fatal(err)
-	}
+	x, steps := awayCalls(t, db)
 
 	pg.Hang()
 	defer pg.Resume() // before the pool closes, should the test stop hung
 	const deadline = 200 * time.Millisecond
-	for _, step := range []struct {
-		name string
-		call func(context.Context) error
-	}{
-		{"session by hash", func(ctx context.Context) error { _, err := s.SessionByTokenHash(ctx, x.TokenHash); return err }},
-		{"user by id", func(ctx context.Context) error { _, err := db.UserByID(ctx, "t", "u"); return err }},
-		{"create session", func(ctx context.Context) error {
-			return s.CreateSession(ctx, storetest.NewSession("t", "u", time.Hour))
-		}},
-		{"ping", db.Ping},
-	} {
+	for _, step := range steps {
 		ctx, cancel := context.WithTimeout(ctx, deadline)
 		start := time.Now()
 		err := step.call(ctx)

@@ -173,6 +173,33 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+// awayCall is one call of the store that the outage and hang tests make
+// while PostgreSQL is away.
+type awayCall struct {
+	name string
+	call func(context.Context) error
+}
+
+// awayCalls stores a session in db and returns it with the calls those
+// tests make: read it, read a user, write another session, ping.
+func awayCalls(t *testing.T, db *pgstore.DB) (*auth.Session, []awayCall) {
+	t.Helper()
+	s := db.SessionStore()
+	x := storetest.NewSession("t", "u", time.Hour)
+	x.ExpiresAt = time.Now().Add(time.Hour)
+	if err := s.CreateSession(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	return x, []awayCall{
+		{"session by hash", func(ctx context.Context) error { _, err := s.SessionByTokenHash(ctx, x.TokenHash); return err }},
+		{"user by id", func(ctx context.Context) error { _, err := db.UserByID(ctx, "t", "u"); return err }},
+		{"create session", func(ctx context.Context) error {
+			return s.CreateSession(ctx, storetest.NewSession("t", "u", time.Hour))
+		}},
+		{"ping", db.Ping},
+	}
+}
+
 // TestOutageIsUnavailableAndRecovers cuts the connection to PostgreSQL:
 // calls answer EUnavailable, quickly, and work again once it is back.
 func TestOutageIsUnavailableAndRecovers(t *testing.T) {
@@ -182,24 +209,10 @@ func TestOutageIsUnavailableAndRecovers(t *testing.T) {
 	db := open(t, withParam(t, withHost(t, dsn, p.Addr()), "connect_timeout", "2"), nil)
 	s := db.SessionStore()
 	ctx := context.Background()
-	x := storetest.NewSession("t", "u", time.Hour)
-	x.ExpiresAt = time.Now().Add(time.Hour)
-	if err := s.CreateSession(ctx, x); err != nil {
-		t.Fatal(err)
-	}
+	x, steps := awayCalls(t, db)
 
 	p.Stop()
-	for _, step := range []struct {
-		name string
-		call func(context.Context) error
-	}{
-		{"session by hash", func(ctx context.Context) error { _, err := s.SessionByTokenHash(ctx, x.TokenHash); return err }},
-		{"user by id", func(ctx context.Context) error { _, err := db.UserByID(ctx, "t", "u"); return err }},
-		{"create session", func(ctx context.Context) error {
-			return s.CreateSession(ctx, storetest.NewSession("t", "u", time.Hour))
-		}},
-		{"ping", db.Ping},
-	} {
+	for _, step := range steps {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		start := time.Now()
 		err := step.call(ctx)
