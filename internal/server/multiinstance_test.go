@@ -113,7 +113,13 @@ func (p *process) log() string {
 // test ends, and its log is printed if the test failed.
 func startProcess(t testing.TB, name string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(sessiondBinary(t), append([]string{"serve", "--http-bind-address", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)...)
+	return startProcessIn(t, name, t.TempDir(), args...)
+}
+
+// startProcessIn is startProcess with the data directory dir.
+func startProcessIn(t testing.TB, name, dir string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(sessiondBinary(t), append([]string{"serve", "--http-bind-address", "127.0.0.1:0", "--data-dir", dir}, args...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

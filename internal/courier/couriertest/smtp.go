@@ -1,7 +1,8 @@
 // Package couriertest runs a real SMTP server on loopback for tests
 // (github.com/emersion/go-smtp): plain, STARTTLS or implicit TLS, with or
 // without AUTH, that records what it receives and can be told to refuse
-// mail for a while or be stopped and started again on the same port.
+// mail for a while, to hold its answer to a message it has received, or
+// be stopped and started again on the same port.
 package couriertest
 
 import (
@@ -70,8 +71,9 @@ type Server struct {
 	srv     *smtp.Server
 	ln      net.Listener
 	mails   []Mail
-	refuse  int // an SMTP code to answer DATA with, or 0
-	tries   int // DATA commands seen, refused ones included
+	refuse  int           // an SMTP code to answer DATA with, or 0
+	hold    chan struct{} // while set, DATA's answer waits for it to close
+	tries   int           // DATA commands seen, refused ones included
 	stopped bool
 }
 
@@ -139,6 +141,30 @@ func (s *Server) Refuse(code int) {
 	s.mu.Lock()
 	s.refuse = code
 	s.mu.Unlock()
+}
+
+// Hold makes the server take each message whole (it is recorded, and
+// Mails and WaitMails return it) but keep its answer to DATA until the
+// returned release is called: a sender that dies meanwhile never learns
+// that its message arrived. Release runs when the test ends too.
+func (s *Server) Hold() (release func()) {
+	h := make(chan struct{})
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.hold == h {
+				s.hold = nil
+			}
+			s.mu.Unlock()
+			close(h)
+		})
+	}
+	s.t.Cleanup(release)
+	return release
 }
 
 // Stop closes the server: connections are refused until Restart.
@@ -262,10 +288,10 @@ func (x *session) Data(r io.Reader) error {
 		return err
 	}
 	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
 	x.s.tries++
-	if x.s.refuse != 0 {
-		return &smtp.SMTPError{Code: x.s.refuse, EnhancedCode: smtp.EnhancedCode{x.s.refuse / 100, 3, 0}, Message: "not now"}
+	if code := x.s.refuse; code != 0 {
+		x.s.mu.Unlock()
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 3, 0}, Message: "not now"}
 	}
 	_, isTLS := x.conn.TLSConnectionState()
 	m := Mail{From: x.from, To: x.to, Raw: string(raw), TLS: isTLS, Authed: x.authed}
@@ -281,6 +307,11 @@ func (x *session) Data(r io.Reader) error {
 	}
 	x.s.mails = append(x.s.mails, m)
 	x.s.cond.Broadcast()
+	hold := x.s.hold
+	x.s.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	return nil
 }
 
