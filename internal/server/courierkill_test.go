@@ -41,25 +41,6 @@ func (p *process) kill(t testing.TB) {
 	}
 }
 
-// metricOf is p's value of series (its whole name with labels, as
-// /metrics prints it).
-func metricOf(t testing.TB, p *process, series string) float64 {
-	t.Helper()
-	m := do(t, request{method: "GET", url: p.url + "/metrics"})
-	want(t, "metrics on "+p.name, m, http.StatusOK)
-	for _, line := range strings.Split(m.body, "\n") {
-		if v, ok := strings.CutPrefix(line, series+" "); ok {
-			var f float64
-			if _, err := fmt.Sscan(v, &f); err != nil {
-				t.Fatalf("metrics on %s: %q", p.name, line)
-			}
-			return f
-		}
-	}
-	t.Fatalf("metrics on %s lack %s", p.name, series)
-	return 0
-}
-
 // eventually polls cond until it holds, and fails the test when it has
 // not after killWait.
 func eventually(t *testing.T, what string, cond func() bool) {

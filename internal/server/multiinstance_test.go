@@ -417,18 +417,27 @@ func sessionOf(t *testing.T, tok string) string {
 	return c.Sid
 }
 
-// cacheHits is p's count of session reads its client-side cache answered.
-func cacheHits(t *testing.T, p *process) float64 {
+// metricOf is p's value of series (its whole name with labels, as
+// /metrics prints it); the test fails when p has no such series.
+func metricOf(t testing.TB, p *process, series string) float64 {
 	t.Helper()
 	m := do(t, request{method: "GET", url: p.url + "/metrics"})
 	want(t, "metrics on "+p.name, m, http.StatusOK)
 	for _, line := range strings.Split(m.body, "\n") {
-		if v, ok := strings.CutPrefix(line, `sessiond_session_cache_reads_total{result="hit"} `); ok {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			var f float64
-			fmt.Sscan(v, &f)
+			if _, err := fmt.Sscan(v, &f); err != nil {
+				t.Fatalf("metrics on %s: %q", p.name, line)
+			}
 			return f
 		}
 	}
-	t.Fatalf("metrics on %s lack sessiond_session_cache_reads_total", p.name)
+	t.Fatalf("metrics on %s lack %s", p.name, series)
 	return 0
+}
+
+// cacheHits is p's count of session reads its client-side cache answered.
+func cacheHits(t *testing.T, p *process) float64 {
+	t.Helper()
+	return metricOf(t, p, `sessiond_session_cache_reads_total{result="hit"}`)
 }
