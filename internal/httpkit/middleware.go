@@ -60,11 +60,11 @@ func Wrap(next http.Handler, o WrapOptions) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get(RequestIDHeader)
-		if !acceptID(id) {
-			id = newRequestID()
+		ri := &reqInfo{Context: r.Context(), id: r.Header.Get(RequestIDHeader), ip: o.Proxies.clientAddr(r)}
+		if !acceptID(ri.id) {
+			ri.newID()
 		}
-		ri := &reqInfo{Context: r.Context(), id: id, ip: o.Proxies.clientAddr(r)}
+		id := ri.id
 		if span := r.Header.Get("Zap-Trace-Span"); span != "" {
 			ri.trace = traceFromSpan(span)
 		}
