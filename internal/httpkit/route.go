@@ -1,6 +1,7 @@
 package httpkit
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -40,9 +41,11 @@ type router struct {
 	// request needs no match (routeKey -> *staticRoute, or nil for a path
 	// a nested router resolves). Only registered paths enter, and at most
 	// maxStatic keys: past that (Host headers are the client's to choose)
-	// requests are matched as before.
-	static  sync.Map
-	learned atomic.Int32
+	// requests are matched as before. The map is never changed once
+	// published: learning one more route publishes a copy (under mu), so
+	// a request reads a plain map.
+	static atomic.Pointer[map[routeKey]*staticRoute]
+	mu     sync.Mutex
 }
 
 // maxStatic bounds a router's learnt static routes.
@@ -96,8 +99,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// ServeMux) and is exactly a static pattern's.
 	plain := r.URL.RawPath == ""
 	if plain {
-		if v, ok := rt.static.Load(routeKey{r.Method, r.Host, r.URL.Path}); ok {
-			if s := v.(*staticRoute); s != nil {
+		if m := rt.static.Load(); m != nil {
+			if s := (*m)[routeKey{r.Method, r.Host, r.URL.Path}]; s != nil {
 				r.Pattern = s.pattern
 				s.h.ServeHTTP(w, r)
 				return
@@ -118,16 +121,28 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // path, if it is mux's own and not a nested router's.
 func (rt *router) learn(r *http.Request) {
 	k := routeKey{r.Method, r.Host, r.URL.Path}
-	if _, ok := rt.static.Load(k); ok || rt.learned.Load() >= maxStatic {
-		return
+	cur := rt.static.Load()
+	if cur != nil {
+		if _, ok := (*cur)[k]; ok || len(*cur) >= maxStatic {
+			return
+		}
 	}
 	var s *staticRoute
 	if h, p := rt.mux.Handler(r); exactly(p, r.Method, r.URL.Path) {
 		s = &staticRoute{h: h, pattern: p}
 	}
-	if _, loaded := rt.static.LoadOrStore(k, s); !loaded {
-		rt.learned.Add(1)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	cur = rt.static.Load()
+	next := make(map[routeKey]*staticRoute, 1)
+	if cur != nil {
+		if _, ok := (*cur)[k]; ok || len(*cur) >= maxStatic {
+			return
+		}
+		next = maps.Clone(*cur)
 	}
+	next[k] = s
+	rt.static.Store(&next)
 }
 
 // exactly reports whether pattern is "method path" with a path free of
