@@ -2,12 +2,9 @@ package httpkit
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,11 +24,9 @@ type Metrics struct {
 	lockouts *prometheus.CounterVec
 	limited  *prometheus.CounterVec
 	// series are the request series seen so far, so a request finds its
-	// own with one plain map read: the map is never changed once
-	// published, a new route and status copies it (under mu). There are
-	// only as many as route patterns times the statuses they answer.
-	series atomic.Pointer[map[routeStatus]*routeSeries]
-	mu     sync.Mutex
+	// own with one plain map read. There are only as many as route
+	// patterns times the statuses they answer.
+	series cowMap[routeStatus, *routeSeries]
 }
 
 type routeStatus struct {
@@ -94,39 +89,20 @@ func (m *Metrics) observe(route string, status int, d time.Duration) {
 		return
 	}
 	k := routeStatus{route, status}
-	var rs *routeSeries
-	if cur := m.series.Load(); cur != nil {
-		rs = (*cur)[k]
-	}
-	if rs == nil {
-		rs = m.addSeries(k)
+	rs, ok := m.series.get(k)
+	if !ok {
+		rs, _ = m.series.add(k, 0, func() *routeSeries {
+			return &routeSeries{
+				count:   m.requests.WithLabelValues(route, strconv.Itoa(status)),
+				latency: m.latency.WithLabelValues(route),
+			}
+		})
 	}
 	rs.count.Inc()
 	if status == http.StatusTooManyRequests {
 		m.limited.WithLabelValues(apiOf(route)).Inc()
 	}
 	rs.latency.Observe(d.Seconds())
-}
-
-// addSeries publishes a copy of the series with k's added, unless another
-// request did first.
-func (m *Metrics) addSeries(k routeStatus) *routeSeries {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	next := map[routeStatus]*routeSeries{}
-	if cur := m.series.Load(); cur != nil {
-		if rs := (*cur)[k]; rs != nil {
-			return rs
-		}
-		maps.Copy(next, *cur)
-	}
-	rs := &routeSeries{
-		count:   m.requests.WithLabelValues(k.route, strconv.Itoa(k.status)),
-		latency: m.latency.WithLabelValues(k.route),
-	}
-	next[k] = rs
-	m.series.Store(&next)
-	return rs
 }
 
 // Handler serves the registry in the Prometheus text format.

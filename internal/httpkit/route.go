@@ -1,14 +1,12 @@
 package httpkit
 
 import (
-	"maps"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -41,11 +39,8 @@ type router struct {
 	// request needs no match (routeKey -> *staticRoute, or nil for a path
 	// a nested router resolves). Only registered paths enter, and at most
 	// maxStatic keys: past that (Host headers are the client's to choose)
-	// requests are matched as before. The map is never changed once
-	// published: learning one more route publishes a copy (under mu), so
-	// a request reads a plain map.
-	static atomic.Pointer[map[routeKey]*staticRoute]
-	mu     sync.Mutex
+	// requests are matched as before.
+	static cowMap[routeKey, *staticRoute]
 }
 
 // maxStatic bounds a router's learnt static routes.
@@ -99,12 +94,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// ServeMux) and is exactly a static pattern's.
 	plain := r.URL.RawPath == ""
 	if plain {
-		if m := rt.static.Load(); m != nil {
-			if s := (*m)[routeKey{r.Method, r.Host, r.URL.Path}]; s != nil {
-				r.Pattern = s.pattern
-				s.h.ServeHTTP(w, r)
-				return
-			}
+		if s, _ := rt.static.get(routeKey{r.Method, r.Host, r.URL.Path}); s != nil {
+			r.Pattern = s.pattern
+			s.h.ServeHTTP(w, r)
+			return
 		}
 	}
 	g := guards.Get().(*redirectGuard)
@@ -121,28 +114,15 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // path, if it is mux's own and not a nested router's.
 func (rt *router) learn(r *http.Request) {
 	k := routeKey{r.Method, r.Host, r.URL.Path}
-	cur := rt.static.Load()
-	if cur != nil {
-		if _, ok := (*cur)[k]; ok || len(*cur) >= maxStatic {
-			return
+	if _, ok := rt.static.get(k); ok || rt.static.len() >= maxStatic {
+		return
+	}
+	rt.static.add(k, maxStatic, func() *staticRoute {
+		if h, p := rt.mux.Handler(r); exactly(p, r.Method, r.URL.Path) {
+			return &staticRoute{h: h, pattern: p}
 		}
-	}
-	var s *staticRoute
-	if h, p := rt.mux.Handler(r); exactly(p, r.Method, r.URL.Path) {
-		s = &staticRoute{h: h, pattern: p}
-	}
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	cur = rt.static.Load()
-	next := make(map[routeKey]*staticRoute, 1)
-	if cur != nil {
-		if _, ok := (*cur)[k]; ok || len(*cur) >= maxStatic {
-			return
-		}
-		next = maps.Clone(*cur)
-	}
-	next[k] = s
-	rt.static.Store(&next)
+		return nil
+	})
 }
 
 // exactly reports whether pattern is "method path" with a path free of

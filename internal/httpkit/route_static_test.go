@@ -37,7 +37,7 @@ func TestStaticRoutesBounded(t *testing.T) {
 	if served != 2*hosts {
 		t.Fatalf("served %d of %d", served, 2*hosts)
 	}
-	m := rt.static.Load()
+	m := rt.static.m.Load()
 	if m == nil || len(*m) != maxStatic {
 		t.Fatalf("learnt %v routes, want %d", m, maxStatic)
 	}
