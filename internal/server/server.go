@@ -237,12 +237,18 @@ func (a *App) panicWriter(r *http.Request) httpkit.PanicWriter {
 	return nil
 }
 
+// deadlineTick is how late a slow-client timeout may fire at most.
+const deadlineTick = 250 * time.Millisecond
+
 // Listen binds the configured address.
 func (a *App) Listen() error {
 	ln, err := net.Listen("tcp", a.cfg.HTTPBindAddress)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.HTTPBindAddress, err)
 	}
+	// The slow-client timeouts of Serve's http.Server are enforced by one
+	// sweeper per listener, not a timer re-armed on every request.
+	ln = httpkit.CoarseDeadlines(ln, deadlineTick)
 	if a.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
 		if err != nil {
