@@ -73,7 +73,6 @@ func (l *coarseListener) open() int {
 func (l *coarseListener) sweep() {
 	t := time.NewTicker(l.tick)
 	defer t.Stop()
-	var due []*coarseConn
 	for {
 		select {
 		case <-l.done:
@@ -81,18 +80,11 @@ func (l *coarseListener) sweep() {
 		case now := <-t.C:
 			n := now.UnixNano()
 			l.now.Store(n)
-			due = due[:0]
 			l.mu.Lock()
 			for c := range l.conns {
-				if c.due(n) {
-					due = append(due, c)
-				}
-			}
-			l.mu.Unlock()
-			for _, c := range due {
 				c.enforce(n)
 			}
-			clear(due)
+			l.mu.Unlock()
 		}
 	}
 }
@@ -103,10 +95,9 @@ type coarseConn struct {
 	net.Conn
 	l *coarseListener
 
-	mu     sync.Mutex
-	read   deadline
-	write  deadline
-	closed atomic.Bool
+	mu    sync.Mutex
+	read  deadline
+	write deadline
 }
 
 // deadline is one direction's deadline: at is in unix nanoseconds (0:
@@ -145,47 +136,42 @@ func (c *coarseConn) setDeadline(t time.Time, read, write bool) error {
 	defer c.mu.Unlock()
 	var err error
 	if read {
-		err = c.update(&c.read, at, past, c.Conn.SetReadDeadline)
+		if t, ok := c.read.update(at, past); ok {
+			err = c.Conn.SetReadDeadline(t)
+		}
 	}
 	if write {
-		if werr := c.update(&c.write, at, past, c.Conn.SetWriteDeadline); err == nil {
-			err = werr
+		if t, ok := c.write.update(at, past); ok {
+			if werr := c.Conn.SetWriteDeadline(t); err == nil {
+				err = werr
+			}
 		}
 	}
 	return err
 }
 
-// update records at in d, applying it to the connection now when it is
-// already past and lifting a past deadline in force otherwise. Callers
-// hold c.mu.
-func (c *coarseConn) update(d *deadline, at int64, past bool, apply func(time.Time) error) error {
+// update records at in d and says which deadline the connection itself
+// must take, if any: a past one when at is already past, none when a past
+// one was in force and at is not. Callers hold the connection's mu.
+func (d *deadline) update(at int64, past bool) (time.Time, bool) {
 	d.at = at
 	switch {
 	case past:
 		d.set = true
-		return apply(aLongTimeAgo)
+		return aLongTimeAgo, true
 	case d.set:
 		d.set = false
-		return apply(time.Time{})
+		return time.Time{}, true
 	}
-	return nil
+	return time.Time{}, false
 }
 
 // due reports whether a deadline has passed at n and is not in force.
-func (c *coarseConn) due(n int64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.read.due(n) || c.write.due(n)
-}
-
 func (d *deadline) due(n int64) bool { return d.at != 0 && d.at <= n && !d.set }
 
-// enforce puts a passed deadline in force, unless it changed since the
-// sweeper looked.
+// enforce puts the deadlines passed at n in force. The sweeper calls it
+// holding the listener's mu, so c is not closed.
 func (c *coarseConn) enforce(n int64) {
-	if c.closed.Load() {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.read.due(n) {
@@ -199,11 +185,9 @@ func (c *coarseConn) enforce(n int64) {
 }
 
 func (c *coarseConn) Close() error {
-	if c.closed.CompareAndSwap(false, true) {
-		c.l.mu.Lock()
-		delete(c.l.conns, c)
-		c.l.mu.Unlock()
-	}
+	c.l.mu.Lock()
+	delete(c.l.conns, c)
+	c.l.mu.Unlock()
 	return c.Conn.Close()
 }
 
