@@ -34,6 +34,7 @@ const FileName = "sessiond.db"
 type DB struct {
 	db  *sql.DB
 	now func() time.Time
+	sc  *scrubber
 }
 
 // Open opens (creating when needed) the database in dir and migrates it.
@@ -49,7 +50,10 @@ func OpenFile(ctx context.Context, path string, now func() time.Time) (*DB, erro
 	if now == nil {
 		now = time.Now
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	// secure_delete: what a row loses (an outbox message's code once it is
+	// sent, a revoked session's token hash) is overwritten with zeros in
+	// the page, not left in its free space (scrub.go).
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -60,11 +64,16 @@ func OpenFile(ctx context.Context, path string, now func() time.Time) (*DB, erro
 		db.Close()
 		return nil, err
 	}
+	d.sc = startScrubber(db)
 	return d, nil
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close closes the database, after a last scrub of the write-ahead log
+// when one was asked for.
+func (d *DB) Close() error {
+	d.sc.stop()
+	return d.db.Close()
+}
 
 // Ping checks the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }

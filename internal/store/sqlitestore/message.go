@@ -77,6 +77,9 @@ func (d *DB) FinishMessage(ctx context.Context, m *auth.Message) error {
 		return storeErr("finish message", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		if err == nil && m.Code == "" && m.Body == "" {
+			d.sc.request() // the code is gone from the row: see it gone from the disk (scrub.go)
+		}
 		return storeErr("finish message", err)
 	}
 	if _, err := d.MessageByID(ctx, m.ID); err != nil {
