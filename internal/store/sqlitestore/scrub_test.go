@@ -39,8 +39,8 @@ func TestClearedCodeLeavesNoTraceOnDisk(t *testing.T) {
 			m := &auth.Message{
 				ID: auth.NewID(), TenantID: "t1", Channel: auth.ChannelEmail, Recipient: "a@example.com", Purpose: auth.ScopeResetPassword,
 				Code: code, Subject: "Your password reset code " + text,
-				Body: "Your code to reset your password for shop is " + code + ".\n\nIt expires in 10 minutes. If you did not ask for it, you can ignore this email (" + text + ").",
-				Status: auth.MessageQueued,
+				Body:        "Your code to reset your password for shop is " + code + ".\n\nIt expires in 10 minutes. If you did not ask for it, you can ignore this email (" + text + ").",
+				Status:      auth.MessageQueued,
 				NextAttempt: now, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(10 * time.Minute),
 			}
 			// Another message, still queued: its code is legitimately on
