@@ -187,3 +187,95 @@ func TestBrowserTOTP(t *testing.T) {
 		t.Fatal("the other session survived")
 	}
 }
+
+// recoveryCodes reads the codes the recovery codes page shows.
+func (b *browser) recoveryCodes() []string {
+	b.t.Helper()
+	b.do(chromedp.WaitVisible(chromedp.CSS("#recovery-codes")))
+	return run(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#recovery-codes li code")).map(e => e.textContent.trim())`))
+}
+
+// TestBrowserPasskeyRenameAndNewRecoveryCodes: on the account pages a
+// passkey is renamed, and a new set of recovery codes replaces the old
+// one: an old code no longer signs in, a new one does, once. Making new
+// codes needs a recent proof, as removing a factor does.
+func TestBrowserPasskeyRenameAndNewRecoveryCodes(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("alice", false)
+	b := newBrowser(t, e)
+	b.virtualAuthenticator()
+	ctx := context.Background()
+
+	b.signInAt("alice", goodPassword)
+	b.waitLocal("/ui/sessions")
+	b.go2("/ui/security", "#passkey-add")
+	b.do(chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Laptop"), chromedp.Click(chromedp.CSS("#passkey-add")))
+	first := b.recoveryCodes()
+	if len(first) != auth.RecoveryCodeCount {
+		t.Fatalf("%d recovery codes at the first factor, want %d", len(first), auth.RecoveryCodeCount)
+	}
+
+	// Rename.
+	rename := `form[action$="/rename"] input[name="name"]`
+	b.go2("/ui/security", rename)
+	if !run(b, chromedp.Evaluate[bool](`(e => { e.value = ""; return true })(document.querySelector(` + jsString(rename) + `))`)) {
+		t.Fatal("could not empty the name field")
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS(rename), "Work laptop"), chromedp.Submit(chromedp.CSS(rename)))
+	// The form posts and the answer redirects back to this same page.
+	deadline := time.Now().Add(20 * time.Second)
+	for b.text(".passkey-name") != "Work laptop" {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the rename the page lists %q, want Work laptop", b.text(".passkey-name"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.waitLocal("/ui/security")
+	fs, err := e.svc.Factors(ctx, alice.TenantID, alice.ID)
+	if err != nil || len(fs) != 1 || fs[0].Name != "Work laptop" {
+		t.Fatalf("after the rename the core holds %d factors (%v), want one named Work laptop", len(fs), err)
+	}
+	if got := b.text("#codes-left"); got != "10" {
+		t.Fatalf("%s recovery codes left, want 10", got)
+	}
+
+	// New codes, within the re-authentication window of this sign-in.
+	b.do(chromedp.Click(chromedp.CSS(`form[action="/ui/security/recovery"] button`)))
+	fresh := b.recoveryCodes()
+	if len(fresh) != auth.RecoveryCodeCount {
+		t.Fatalf("%d new recovery codes, want %d", len(fresh), auth.RecoveryCodeCount)
+	}
+	for _, c := range fresh {
+		for _, o := range first {
+			if c == o {
+				t.Fatalf("new code %q was in the old set", c)
+			}
+		}
+	}
+
+	// The old code no longer signs in; a new one does, once.
+	b.go2("/ui/sessions", "form.signout button")
+	b.do(chromedp.Click(chromedp.CSS("form.signout button")))
+	b.waitLocal("/ui/signin?m=signedout")
+	b.signInAt("alice", goodPassword)
+	b.do(chromedp.WaitVisible(chromedp.CSS("#code")))
+	b.do(chromedp.SendKeys(chromedp.CSS("#code"), first[0]), chromedp.Submit(chromedp.CSS("#code")), chromedp.WaitVisible(chromedp.CSS("#form-error")))
+	if v := run(b, chromedp.Evaluate[string](`document.getElementById("code").value`)); v != "" {
+		t.Fatalf("the refused code %q is still in the field", v)
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS("#code"), fresh[0]), chromedp.Submit(chromedp.CSS("#code")))
+	b.waitLocal("/ui/sessions")
+	b.go2("/ui/security", "#codes-left")
+	if got := b.text("#codes-left"); got != "9" {
+		t.Fatalf("%s recovery codes left after one was used, want 9", got)
+	}
+
+	// Older than the window, new codes ask for the password first.
+	e.clock.Advance(auth.DefaultReauthWindow + time.Minute)
+	b.go2("/ui/security", `form[action="/ui/security/recovery"] button`)
+	b.do(chromedp.Click(chromedp.CSS(`form[action="/ui/security/recovery"] button`)))
+	b.waitLocal("/ui/reauth?next=%2Fui%2Fsecurity")
+	if n, err := e.svc.RecoveryCodesLeft(ctx, alice.TenantID, alice.ID); err != nil || n != 9 {
+		t.Fatalf("codes left after a refused renewal: %d (%v), want the 9 unchanged", n, err)
+	}
+}
