@@ -218,7 +218,7 @@ func TestBrowserPasskeyRenameAndNewRecoveryCodes(t *testing.T) {
 	// Rename.
 	rename := `form[action$="/rename"] input[name="name"]`
 	b.go2("/ui/security", rename)
-	if !run(b, chromedp.Evaluate[bool](`(e => { e.value = ""; return true })(document.querySelector(` + jsString(rename) + `))`)) {
+	if !run(b, chromedp.Evaluate[bool](`(e => { e.value = ""; return true })(document.querySelector(`+jsString(rename)+`))`)) {
 		t.Fatal("could not empty the name field")
 	}
 	b.do(chromedp.SendKeys(chromedp.CSS(rename), "Work laptop"), chromedp.Submit(chromedp.CSS(rename)))
