@@ -30,9 +30,7 @@ func (b *bench) figure7(ctx context.Context) error {
 	in, err := startSessiond(ctx, func(c *config.Config) {
 		c.TrustedProxies = "127.0.0.1, ::1"
 		c.LockoutAccountLimit, c.LockoutIPLimit = 0, 0
-		if b.o.hashWorkers > 0 {
-			c.HashWorkers = b.o.hashWorkers
-		}
+		b.o.tune(c)
 	})
 	if err != nil {
 		return err

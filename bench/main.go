@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sessiond/sessiond/internal/config"
 )
 
 // options are the command line.
@@ -44,6 +46,17 @@ type options struct {
 	dialects    map[string]bool // figure 1's dialects (all when empty)
 	cpuProfile  string
 	hashWorkers int // sessiond's --hash-workers (0: its default, one per CPU)
+	hashNice    int // sessiond's --hash-nice (-1: its default)
+}
+
+// tune sets the sessiond options the command line chose.
+func (o *options) tune(c *config.Config) {
+	if o.hashWorkers > 0 {
+		c.HashWorkers = o.hashWorkers
+	}
+	if o.hashNice >= 0 {
+		c.HashNice = o.hashNice
+	}
 }
 
 func (o *options) want(fig int) bool { return len(o.only) == 0 || o.only[fig] }
@@ -66,6 +79,7 @@ func parseFlags(args []string) (*options, error) {
 	dias := fs.String("dialects", "", "comma-separated dialects for figure 1: influxdb, rocketchat, tenant (all when empty)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (sessiond serves in this process)")
 	fs.IntVar(&o.hashWorkers, "hash-workers", 0, "sessiond's --hash-workers (0: its default)")
+	fs.IntVar(&o.hashNice, "hash-nice", -1, "sessiond's --hash-nice, 0-19 (-1: its default)")
 	fs.IntVar(&o.rounds, "rounds", 0, "alternated rounds per figure, the median reported with the spread (0: 3, or 1 with -quick)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -86,8 +100,8 @@ func parseFlags(args []string) (*options, error) {
 		def("users", func() { o.users = 200 })
 		def("tokens", func() { o.tokens = 4 })
 	}
-	if o.conns < 1 || o.threads < 1 || o.sessions < 1 || o.users < 1 || o.users > o.sessions || o.tokens < 1 || o.hashWorkers < 0 || o.duration < 100*time.Millisecond || o.expiryRun < time.Second {
-		return nil, fmt.Errorf("bad sizes: -c, -t, -sessions, -users (at most -sessions), -tokens must be positive, -d at least 100ms, -expiry-d at least 1s")
+	if o.conns < 1 || o.threads < 1 || o.sessions < 1 || o.users < 1 || o.users > o.sessions || o.tokens < 1 || o.hashWorkers < 0 || o.hashNice < -1 || o.hashNice > 19 || o.duration < 100*time.Millisecond || o.expiryRun < time.Second {
+		return nil, fmt.Errorf("bad sizes: -c, -t, -sessions, -users (at most -sessions), -tokens must be positive, -hash-nice -1 to 19, -d at least 100ms, -expiry-d at least 1s")
 	}
 	if *only != "" {
 		o.only = map[int]bool{}

@@ -63,6 +63,7 @@ type Report struct {
 	RunFor      string    `json:"run_duration"`
 	CPUs        int       `json:"cpus"`
 	HashWorkers int       `json:"hash_workers"`
+	HashNice    int       `json:"hash_nice"`
 	Go          string    `json:"go"`
 	Notes       []string  `json:"notes"`
 	Figures     []*Figure `json:"figures"`
@@ -98,8 +99,8 @@ func (r *Report) note(format string, args ...any) {
 
 // Print writes the table.
 func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "\nsessiond benchmark  %s  generator: %s  connections: %d  run: %s  cpus: %d  hash workers: %d  %s\n",
-		r.Started.Format(time.RFC3339), r.Generator, r.Conns, r.RunFor, r.CPUs, r.HashWorkers, r.Go)
+	fmt.Fprintf(w, "\nsessiond benchmark  %s  generator: %s  connections: %d  run: %s  cpus: %d  hash workers: %d (nice %d)  %s\n",
+		r.Started.Format(time.RFC3339), r.Generator, r.Conns, r.RunFor, r.CPUs, r.HashWorkers, r.HashNice, r.Go)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "fig\tmeasure\tvalue\treference\tratio\ttarget\t")
 	for _, f := range r.Figures {

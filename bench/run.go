@@ -6,8 +6,6 @@ import (
 	"os"
 	"runtime"
 	"time"
-
-	"github.com/sessiond/sessiond/internal/config"
 )
 
 // bench is one run: the servers, the generator and the report.
@@ -62,17 +60,14 @@ func run(ctx context.Context, o *options) error {
 		return err
 	}
 	defer ref.Close()
-	main, err := startSessiond(ctx, func(c *config.Config) {
-		if o.hashWorkers > 0 {
-			c.HashWorkers = o.hashWorkers
-		}
-	})
+	main, err := startSessiond(ctx, o.tune)
 	if err != nil {
 		return fmt.Errorf("start sessiond: %w", err)
 	}
 	defer main.Close()
 	logf("reference on %s, sessiond on %s with %d hash workers", ref.url, main.url, main.app.Service().HashWorkers())
 	rep.HashWorkers = main.app.Service().HashWorkers()
+	rep.HashNice = main.cfg.HashNice
 
 	b := &bench{o: o, gen: gen, warm: goClient{}, ref: ref, main: main, rep: rep, checks: map[string][]map[string]string{}}
 	figures := []struct {
