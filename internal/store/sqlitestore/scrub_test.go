@@ -27,11 +27,7 @@ func TestClearedCodeLeavesNoTraceOnDisk(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			d, err := Open(ctx, dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
+			d := openDir(t, dir)
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			code, text := "814203", "marker-b7e1c9"
 			// A body as long as the default templates' (docs/courier.md):
@@ -90,11 +86,7 @@ func TestClearedCodeLeavesNoTraceOnDisk(t *testing.T) {
 				}
 			}
 			// Nothing lost: the sent record and the queued message are whole.
-			d2, err := Open(ctx, dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d2.Close()
+			d2 := openDir(t, dir)
 			got, err := d2.MessageByID(ctx, m.ID)
 			if err != nil || got.Status != auth.MessageSent || got.Code != "" || got.Body != "" {
 				t.Fatalf("the sent message after reopening: %+v, %v", got, err)
@@ -112,11 +104,7 @@ func TestClearedCodeLeavesNoTraceOnDisk(t *testing.T) {
 func TestScrubRunsWhileOpen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	d, err := Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openDir(t, dir)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	m := &auth.Message{
 		ID: auth.NewID(), TenantID: "t1", Channel: auth.ChannelSMS, Recipient: "+905551234567", Purpose: auth.ScopeResetPassword,
@@ -142,6 +130,18 @@ func TestScrubRunsWhileOpen(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// openDir opens the database in dir, closed when the test ends (Close
+// may also be called before).
+func openDir(t *testing.T, dir string) *DB {
+	t.Helper()
+	d, err := Open(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }
 
 func files(t *testing.T, dir string) []string {
