@@ -186,10 +186,24 @@ func (d *DB) migrate(ctx context.Context) error {
 	return storeErr(op, tx.Commit(ctx))
 }
 
+// notText is SQLSTATE character_not_in_repertoire: PostgreSQL refuses a
+// text value that is not UTF-8 or holds a NUL byte, which SQLite keeps.
+const notText = "22021"
+
+// noRow reports whether a single-row lookup found nothing. A key that
+// PostgreSQL cannot hold as text (a name that is not UTF-8, an ID with a
+// NUL byte, as a client may send) matches no row either: nothing sessiond
+// stores holds one, so the lookup answers as SQLite's does, not with a
+// server error.
+func noRow(err error) bool {
+	var pe *pgconn.PgError
+	return errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pe) && pe.Code == notText
+}
+
 // storeErr turns a driver error into sessiond's error type: a unique
-// violation becomes EConflict, a database that cannot be reached (or is
-// shutting down, or refuses more connections) EUnavailable, anything else
-// EInternal.
+// violation becomes EConflict, text PostgreSQL cannot hold EInvalid (the
+// client's), a database that cannot be reached (or is shutting down, or
+// refuses more connections) EUnavailable, anything else EInternal.
 func storeErr(op string, err error) error {
 	if err == nil {
 		return nil
@@ -199,6 +213,8 @@ func storeErr(op string, err error) error {
 		switch {
 		case pe.Code == "23505": // unique_violation
 			return &auth.Error{Code: auth.EConflict, Msg: "already exists", Op: op, Err: err}
+		case pe.Code == notText:
+			return &auth.Error{Code: auth.EInvalid, Msg: "text must be valid UTF-8 without NUL bytes", Op: op, Err: err}
 		case unavailableState(pe.Code):
 			return auth.Unavailable(op, err)
 		}

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -154,7 +153,7 @@ func (d *DB) CreatePersonalToken(ctx context.Context, t *auth.PersonalToken) err
 // PersonalTokenByHash implements auth.PersonalTokenStore.
 func (d *DB) PersonalTokenByHash(ctx context.Context, h auth.Hash) (*auth.PersonalToken, error) {
 	t, err := scanPersonalToken(d.pool.QueryRow(ctx, `SELECT `+ptokenCols+` FROM personal_tokens WHERE hash = $1`, h[:]))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrTokenNotFound
 	}
 	return t, storeErr("find personal token", err)

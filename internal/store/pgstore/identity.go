@@ -3,10 +3,8 @@ package pgstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
@@ -30,7 +28,7 @@ func scanUser(row rowScanner) (*auth.User, error) {
 
 func (d *DB) oneUser(ctx context.Context, op, where string, args ...any) (*auth.User, error) {
 	u, err := scanUser(d.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE `+where, args...))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrUserNotFound
 	}
 	return u, storeErr(op, err)
@@ -112,7 +110,7 @@ func scanTenant(row rowScanner) (*auth.Tenant, error) {
 
 func (d *DB) oneTenant(ctx context.Context, where string, arg any) (*auth.Tenant, error) {
 	t, err := scanTenant(d.pool.QueryRow(ctx, `SELECT `+tenantCols+` FROM tenants WHERE `+where, arg))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrTenantNotFound
 	}
 	return t, storeErr("find tenant", err)
@@ -203,7 +201,7 @@ func scanToken(row rowScanner) (*auth.Token, error) {
 
 func (d *DB) oneToken(ctx context.Context, where string, args ...any) (*auth.Token, error) {
 	t, err := scanToken(d.pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE `+where, args...))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrTokenNotFound
 	}
 	return t, storeErr("find token", err)

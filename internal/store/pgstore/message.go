@@ -2,12 +2,10 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
@@ -85,7 +83,7 @@ func (d *DB) FinishMessage(ctx context.Context, m *auth.Message) error {
 // MessageByID implements auth.MessageStore.
 func (d *DB) MessageByID(ctx context.Context, id string) (*auth.Message, error) {
 	m, err := scanMessage(d.pool.QueryRow(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrMessageNotFound
 	}
 	return m, storeErr("message by id", err)

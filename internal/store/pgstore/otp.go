@@ -2,10 +2,8 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
@@ -44,7 +42,7 @@ func (d *DB) CreateOTP(ctx context.Context, o *auth.OTP) error {
 // OTPByID implements auth.OTPStore.
 func (d *DB) OTPByID(ctx context.Context, tenantID, id string) (*auth.OTP, error) {
 	o, err := scanOTP(d.pool.QueryRow(ctx, `SELECT `+otpCols+` FROM otps WHERE tenant_id = $1 AND id = $2`, tenantID, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrOTPNotFound
 	}
 	return o, storeErr("otp by id", err)
@@ -107,7 +105,7 @@ func (d *DB) CreateLink(ctx context.Context, l *auth.Link) error {
 // LinkBySubject implements auth.LinkStore.
 func (d *DB) LinkBySubject(ctx context.Context, tenantID, provider, subject string) (*auth.Link, error) {
 	l, err := scanLink(d.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM user_links WHERE tenant_id = $1 AND provider = $2 AND subject = $3`, tenantID, provider, subject))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrLinkNotFound
 	}
 	return l, storeErr("link by subject", err)

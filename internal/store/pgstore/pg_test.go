@@ -301,3 +301,27 @@ func BenchmarkSessionByTokenHashParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestTextPostgresCannotHold: a key that is not UTF-8 or holds a NUL
+// byte, as a client may send one, finds nothing, as on SQLite, instead of
+// failing with PostgreSQL's "invalid byte sequence" (a server error); a
+// write of such text is the caller's mistake (EInvalid).
+func TestTextPostgresCannotHold(t *testing.T) {
+	db := open(t, testDSN(t), nil)
+	ctx := context.Background()
+	for _, bad := range []string{"a\xffb", "a\x00b"} {
+		if _, err := db.UserByName(ctx, auth.DefaultTenantID, bad); err != auth.ErrUserNotFound {
+			t.Errorf("UserByName(%q): %v, want ErrUserNotFound", bad, err)
+		}
+		if _, err := db.UserByEmail(ctx, auth.DefaultTenantID, bad); err != auth.ErrUserNotFound {
+			t.Errorf("UserByEmail(%q): %v, want ErrUserNotFound", bad, err)
+		}
+		if _, err := db.SessionStore().SessionByID(ctx, bad); err != auth.ErrSessionNotFound {
+			t.Errorf("SessionByID(%q): %v, want ErrSessionNotFound", bad, err)
+		}
+		u := &auth.User{ID: auth.NewID(), TenantID: auth.DefaultTenantID, Name: bad, State: auth.StateActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		if err := db.CreateUser(ctx, u); auth.ErrorCode(err) != auth.EInvalid {
+			t.Errorf("CreateUser named %q: %v, want EInvalid", bad, err)
+		}
+	}
+}

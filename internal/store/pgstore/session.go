@@ -3,11 +3,9 @@ package pgstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/sessiond/sessiond/internal/auth"
 )
 
@@ -44,7 +42,7 @@ func scanSession(row rowScanner) (*auth.Session, error) {
 
 func (s Sessions) one(ctx context.Context, where string, arg any) (*auth.Session, error) {
 	x, err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE `+where+` AND expires_at > $2`, arg, s.now()))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRow(err) {
 		return nil, auth.ErrSessionNotFound
 	}
 	return x, storeErr("find session", err)
