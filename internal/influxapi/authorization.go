@@ -83,9 +83,27 @@ func (h *Handler) handleCreateAuth(w http.ResponseWriter, r *http.Request, c *ca
 
 // handleListAuths is GET /api/v2/authorizations. Tokens are stored hashed,
 // so listings never show a token's secret.
+//
+// The filters are InfluxDB's (authorization/http_server.go,
+// decodeGetAuthorizationsRequest and handleGetAuthorizations): userID,
+// orgID and id must be IDs (400 otherwise); user and org are names, looked
+// up first (404 when none has it).
 func (h *Handler) handleListAuths(w http.ResponseWriter, r *http.Request, c *caller) {
 	q := r.URL.Query()
-	userID := q.Get("userID")
+	var userID, orgID, authID string
+	for _, f := range []struct {
+		param string
+		to    *string
+	}{{"userID", &userID}, {"orgID", &orgID}, {"id", &authID}} {
+		if v := q.Get(f.param); v != "" {
+			id, bad := parseID(v)
+			if bad != nil {
+				writeError(w, *bad, true)
+				return
+			}
+			*f.to = id
+		}
+	}
 	if name := q.Get("user"); name != "" {
 		u, err := h.svc.UserByName(r.Context(), tenant, name)
 		if err != nil {
@@ -93,6 +111,18 @@ func (h *Handler) handleListAuths(w http.ResponseWriter, r *http.Request, c *cal
 			return
 		}
 		userID = u.ID
+	}
+	if name := q.Get("org"); name != "" {
+		org, ok, err := h.theOrg(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !ok || org.Name != name {
+			writeError(w, apiError{codeNotFound, `organization name "` + name + `" not found`}, true)
+			return
+		}
+		orgID = org.ID
 	}
 	if !c.can("read", "authorizations", "") {
 		if userID != "" && userID != c.user.ID {
@@ -108,10 +138,7 @@ func (h *Handler) handleListAuths(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	out := []authResponse{}
 	for _, t := range toks {
-		if id := q.Get("id"); id != "" && t.ID != id {
-			continue
-		}
-		if org := q.Get("orgID"); org != "" && t.OrgID != org {
+		if authID != "" && t.ID != authID || orgID != "" && t.OrgID != orgID {
 			continue
 		}
 		out = append(out, h.authView(r, t, ""))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sessiond/sessiond/internal/config"
 	"github.com/sessiond/sessiond/internal/openapitest"
+	"github.com/sessiond/sessiond/internal/store/storetest"
 )
 
 // TestGarbageIsNeverAServerError sends every documented operation of the
@@ -17,9 +18,27 @@ import (
 // (an operator token, a Rocket.Chat login, a tenant user's access token)
 // so that the request gets past authentication to the code that reads
 // it. A client's mistake must be answered as one: never a 5xx.
+// It runs on the embedded default and, when they are named, on
+// PostgreSQL and Redis, which refuse some text SQLite keeps (a NUL byte).
 func TestGarbageIsNeverAServerError(t *testing.T) {
+	for _, st := range []struct {
+		name string
+		tune func(t *testing.T, c *config.Config)
+	}{
+		{"sqlite", func(t *testing.T, c *config.Config) {}},
+		{"postgres+redis", func(t *testing.T, c *config.Config) {
+			c.Store = storetest.PostgresDSN(t)
+			c.SessionStore, c.RedisKeyPrefix = storetest.RedisAddr(t), storetest.RedisPrefix(t)
+		}},
+	} {
+		t.Run(st.name, func(t *testing.T) { garbageSweep(t, st.tune) })
+	}
+}
+
+func garbageSweep(t *testing.T, tune func(t *testing.T, c *config.Config)) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	tune(t, &cfg)
 	cfg.RocketRateLimit = 0
 	cfg.LockoutAccountLimit, cfg.LockoutIPLimit = 0, 0
 	cfg.TenantSigninLimit, cfg.TenantSignupLimit = 1_000_000, 1_000_000
@@ -38,10 +57,11 @@ func TestGarbageIsNeverAServerError(t *testing.T) {
 		`{"name":1,"password":[],"user":{},"email":true,"id":null,"method":{},"step":[],"token":1,"status":2,"permissions":"x","orgID":[]}`,
 		"{\"name\":\"\xff\xfe\",\"password\":\"\xc3\",\"email\":\"a\xffb@example.com\"}",
 		`{"name":"\ud800","password":"\udfff"}`,
+		`{"name":"a\u0000b","password":"p\u0000assword1","email":"a\u0000@example.com","user":"a\u0000","org":"o\u0000","description":"\u0000"}`,
 		strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
 		`{"name":"` + strings.Repeat("a", 100000) + `","password":"` + strings.Repeat("b", 100000) + `"}`,
 	}
-	params := []string{"x", "%ff", "%00", strings.Repeat("9", 400), "-1", "0000000000000001"}
+	params := []string{"x", "%ff", "%00", "a%00b", strings.Repeat("9", 400), "-1", "0000000000000001"}
 	query := "?limit=-1&offset=x&after=%ff&count=-5&page=%00&query=%7B%22a&sort=%7B&userID=%ff&keepCurrent=maybe&fields=%7B"
 
 	operations := 0
