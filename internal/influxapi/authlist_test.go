@@ -2,6 +2,7 @@ package influxapi_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +11,8 @@ import (
 // TestListAuthorizationsFilters: GET /api/v2/authorizations filters as
 // InfluxDB's does (authorization/http_server.go): by user and org name,
 // looked up first, and by userID, orgID and id, which must be IDs. The
-// influx CLI's `auth list -o ORG`, `-u USER` and `-i ID` send them.
+// influx CLI's `auth list -o ORG`, `-u USER` and `-i ID` send them; the
+// API also filters by a token's secret.
 func TestListAuthorizationsFilters(t *testing.T) {
 	e := start(t, "")
 	resp, body := e.do(req{method: "POST", path: "/api/v2/setup", body: `{"username":"root","password":"root-password","org":"acme","bucket":"b"}`})
@@ -54,6 +56,8 @@ func TestListAuthorizationsFilters(t *testing.T) {
 		{"?user=nobody", 404, false},
 		{"?userID=x", 400, false},
 		{"?org=acme&orgID=00000000000000ff", 200, true}, // the name wins, as in InfluxDB
+		{"?token=" + url.QueryEscape(setup.Auth.Token), 200, true},
+		{"?token=not-a-token", 200, false},
 	} {
 		status, ids := list(tc.query)
 		if status != tc.status || slices.Contains(ids, setup.Auth.ID) != tc.has {

@@ -87,7 +87,8 @@ func (h *Handler) handleCreateAuth(w http.ResponseWriter, r *http.Request, c *ca
 // The filters are InfluxDB's (authorization/http_server.go,
 // decodeGetAuthorizationsRequest and handleGetAuthorizations): userID,
 // orgID and id must be IDs (400 otherwise); user and org are names, looked
-// up first (404 when none has it).
+// up first (404 when none has it); token is a token's secret, matched by
+// its hash.
 func (h *Handler) handleListAuths(w http.ResponseWriter, r *http.Request, c *caller) {
 	q := r.URL.Query()
 	var userID, orgID, authID string
@@ -137,8 +138,10 @@ func (h *Handler) handleListAuths(w http.ResponseWriter, r *http.Request, c *cal
 		return
 	}
 	out := []authResponse{}
+	secret := q.Get("token")
+	hash := auth.HashToken(secret)
 	for _, t := range toks {
-		if authID != "" && t.ID != authID || orgID != "" && t.OrgID != orgID {
+		if authID != "" && t.ID != authID || orgID != "" && t.OrgID != orgID || secret != "" && t.Hash != hash {
 			continue
 		}
 		out = append(out, h.authView(r, t, ""))
