@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,11 +179,18 @@ func TestQueuedCodesSurviveARestart(t *testing.T) {
 	}
 	// The mail server has a message before the courier records it as
 	// sent (the answer to DATA confirms delivery, then the outcome is
-	// written): wait for the record, then check it counts each once.
+	// written and counted), and a claimed message no longer counts as
+	// queued while it is in flight: wait until all five are counted as
+	// sent, then check each counts once and nothing waits.
 	var a answer
 	recorded := func() bool {
 		a = do(t, request{method: "GET", url: srv.URL + "/metrics"})
-		return strings.Contains(a.body, "sessiond_courier_queue_depth 0")
+		m := courierSent.FindStringSubmatch(a.body)
+		if m == nil {
+			return false
+		}
+		sent, _ := strconv.Atoi(m[1])
+		return sent >= n && strings.Contains(a.body, "sessiond_courier_queue_depth 0")
 	}
 	deadline := time.Now().Add(mailWait)
 	for !recorded() && time.Now().Before(deadline) {
