@@ -139,7 +139,10 @@ func (h *Handler) handleListAuths(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	out := []authResponse{}
 	secret := q.Get("token")
-	hash := auth.HashToken(secret)
+	var hash auth.Hash
+	if secret != "" {
+		hash = auth.HashToken(secret)
+	}
 	for _, t := range toks {
 		if authID != "" && t.ID != authID || orgID != "" && t.OrgID != orgID || secret != "" && t.Hash != hash {
 			continue

@@ -90,15 +90,7 @@ func garbageSweep(t *testing.T, tune func(t *testing.T, c *config.Config)) {
 					a := do(t, r)
 					statuses[a.status]++
 					if a.status >= 500 {
-						body := a.body
-						if len(body) > 300 {
-							body = body[:300] + "…"
-						}
-						short := r.body
-						if len(short) > 60 {
-							short = short[:60] + "…"
-						}
-						t.Errorf("%s %s with body %q: %d %s", method, strings.TrimPrefix(r.url, base), short, a.status, body)
+						t.Errorf("%s %s with body %q: %d %s", method, strings.TrimPrefix(r.url, base), clip(r.body, 60), a.status, clip(a.body, 300))
 					}
 				}
 			}
@@ -108,6 +100,14 @@ func garbageSweep(t *testing.T, tune func(t *testing.T, c *config.Config)) {
 		t.Fatalf("only %d operations documented", operations)
 	}
 	t.Logf("%d operations; answers by status: %v", operations, statuses)
+}
+
+// clip shortens s to n bytes for a failure message.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // fill puts v in every path parameter of p, and a value the parameter

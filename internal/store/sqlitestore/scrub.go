@@ -91,15 +91,15 @@ func (sc *scrubber) run() {
 	}
 }
 
-// scrub checkpoints the whole log into the database and truncates it.
-// It reports whether that completed.
-func (sc *scrubber) scrub() bool {
+// scrub checkpoints the whole log into the database and truncates it,
+// trying again while readers keep the checkpoint from completing.
+func (sc *scrubber) scrub() {
 	for try := 0; try < scrubTries; try++ {
 		if try > 0 {
 			select {
 			case <-time.After(scrubRetry):
 			case <-sc.quit:
-				return false
+				return
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -107,8 +107,7 @@ func (sc *scrubber) scrub() bool {
 		err := sc.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
 		cancel()
 		if err == nil && busy == 0 {
-			return true
+			return
 		}
 	}
-	return false
 }
